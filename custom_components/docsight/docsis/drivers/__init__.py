@@ -1,0 +1,74 @@
+"""Modem drivers and the registry the config flow and command line list them from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .base import (
+    DriverConfig,
+    ModemAuthError,
+    ModemConnectionError,
+    ModemDriver,
+    ModemError,
+    ModemLockedError,
+    ModemParseError,
+    UnsupportedModemError,
+)
+from .demo import DemoModem
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = [
+    "MODEM_TYPES",
+    "DriverConfig",
+    "ModemAuthError",
+    "ModemConnectionError",
+    "ModemDriver",
+    "ModemError",
+    "ModemLockedError",
+    "ModemParseError",
+    "ModemType",
+    "UnsupportedModemError",
+    "create_driver",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ModemType:
+    """One selectable kind of modem.
+
+    ``poll_interval`` is fixed per type: cable modems serve their status pages
+    slowly and some allow one session only, so polling is not user-tunable.
+    """
+
+    key: str
+    name: str
+    manufacturer: str
+    factory: Callable[[DriverConfig], ModemDriver]
+    poll_interval: int
+    needs_url: bool = True
+    needs_username: bool = False
+    needs_password: bool = False
+    default_url: str | None = None
+
+
+MODEM_TYPES: dict[str, ModemType] = {
+    modem.key: modem
+    for modem in (
+        ModemType(
+            key="demo",
+            name="Demo modem",
+            manufacturer="DOCSight",
+            factory=DemoModem,
+            poll_interval=300,
+            needs_url=False,
+        ),
+    )
+}
+
+
+def create_driver(modem_type: str, config: DriverConfig) -> ModemDriver:
+    """Return a driver for a registered modem type; raises KeyError for unknown types."""
+    return MODEM_TYPES[modem_type].factory(config)

@@ -1,0 +1,67 @@
+"""What every modem driver provides, and the errors it may raise.
+
+A driver is transport plus a parser: it logs in, fetches what the modem
+serves, hands that to a pure parser and returns a :class:`Reading`.  Callers
+(the Home Assistant coordinator, the command line) only see this interface.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from aiohttp import ClientSession
+
+    from docsis.model import Reading
+
+
+class ModemError(Exception):
+    """Base of every driver error."""
+
+
+class ModemConnectionError(ModemError):
+    """The modem could not be reached or did not answer in time."""
+
+
+class ModemAuthError(ModemError):
+    """The modem refused the credentials."""
+
+
+class ModemLockedError(ModemError):
+    """The modem locked logins after failed attempts; retrying makes it worse."""
+
+
+class ModemParseError(ModemError):
+    """The modem answered, but not with a page the parser understands."""
+
+
+class UnsupportedModemError(ModemError):
+    """What answered is not a modem of the selected type."""
+
+
+@dataclass(frozen=True, slots=True)
+class DriverConfig:
+    """How to reach one modem.  ``session`` is shared and owned by the caller."""
+
+    url: str | None = None
+    username: str | None = None
+    password: str | None = None
+    session: ClientSession | None = None
+    seed: int | None = None
+
+
+class ModemDriver(ABC):
+    """A connection to one modem."""
+
+    def __init__(self, config: DriverConfig) -> None:
+        """Keep the configuration; drivers connect lazily on the first fetch."""
+        self.config = config
+
+    @abstractmethod
+    async def async_fetch(self) -> Reading:
+        """Log in if needed, read device and channel data, and return it parsed."""
+
+    async def async_close(self) -> None:  # noqa: B027 - optional hook, most drivers hold nothing
+        """Release what the driver holds (log out, drop the session cookie)."""

@@ -1,0 +1,150 @@
+"""The stable JSON form of readings and analyses (documented in the README).
+
+The command line prints it, ``analyze`` reads it back, and diagnostics and
+exports reuse it, so one format describes a reading everywhere.  Channel
+``frequency_hz`` is an integer for a single-carrier channel and a
+``[low, high]`` pair for an OFDM/OFDMA block.  Times are UTC with a ``Z``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from .model import Channel, DeviceInfo, Direction, Family, Reading, normalize_modulation
+
+if TYPE_CHECKING:
+    from .analyzer import Analysis, ChannelAnalysis
+    from .events import Event
+
+FORMAT = "docsight.reading/1"
+
+
+def iso_z(when: datetime) -> str:
+    """Format a timezone-aware time as UTC ISO 8601 with a Z suffix."""
+    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def parse_time(text: str) -> datetime:
+    """Parse an ISO 8601 time; a time without zone is taken as UTC."""
+    when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _frequency(channel: Channel) -> int | list[int] | None:
+    if channel.frequency_end_hz is not None and channel.frequency_hz is not None:
+        return [channel.frequency_hz, channel.frequency_end_hz]
+    return channel.frequency_hz
+
+
+def channel_to_json(item: ChannelAnalysis) -> dict[str, Any]:
+    """Return one analysed channel in the documented form."""
+    channel = item.channel
+    return {
+        "channel_id": channel.channel_id,
+        "family": channel.family.value,
+        "frequency_hz": _frequency(channel),
+        "power_dbmv": channel.power_dbmv,
+        "snr_db": channel.snr_db,
+        "modulation": channel.modulation,
+        "corrected": channel.corrected,
+        "uncorrected": channel.uncorrected,
+        "locked": channel.locked,
+        "health": item.health.value,
+        "health_detail": item.health_detail,
+        "power_health": item.power_health,
+        "snr_health": item.snr_health,
+        "modulation_health": item.modulation_health,
+    }
+
+
+def analysis_to_json(analysis: Analysis, modem: str | None = None) -> dict[str, Any]:
+    """Return a reading with its analysis in the documented form."""
+    summary = asdict(analysis.summary)
+    summary["health"] = analysis.summary.health.value
+    summary["issues"] = list(analysis.summary.issues)
+    summary["families"] = [
+        {**asdict(stats), "modulations": list(stats.modulations)}
+        for stats in analysis.summary.families
+    ]
+    result: dict[str, Any] = {
+        "format": FORMAT,
+        "read_at": iso_z(analysis.read_at),
+        "profile": analysis.profile_id,
+        "device": asdict(analysis.reading.device),
+        "downstream": [channel_to_json(item) for item in analysis.downstream],
+        "upstream": [channel_to_json(item) for item in analysis.upstream],
+        "summary": summary,
+    }
+    if modem is not None:
+        result["modem"] = modem
+    return result
+
+
+def event_to_json(event: Event) -> dict[str, Any]:
+    """Return an event in the form the event entity and exports use."""
+    return {
+        "timestamp": iso_z(event.timestamp),
+        "event_type": event.event_type.value,
+        "severity": event.severity.value,
+        "message": event.message,
+        "details": event.details,
+    }
+
+
+def _channel_from_json(raw: dict[str, Any], direction: Direction) -> Channel:
+    frequency = raw.get("frequency_hz")
+    low: int | None
+    high: int | None = None
+    if isinstance(frequency, list):
+        low, high = int(frequency[0]), int(frequency[1])
+    else:
+        low = None if frequency is None else int(frequency)
+    default_family = Family.SC_QAM
+
+    def number(key: str) -> float | None:
+        value = raw.get(key)
+        return None if value is None else float(value)
+
+    def count(key: str) -> int | None:
+        value = raw.get(key)
+        return None if value is None else int(value)
+
+    return Channel(
+        direction=direction,
+        family=Family(raw.get("family", default_family)),
+        channel_id=int(raw["channel_id"]),
+        frequency_hz=low,
+        frequency_end_hz=high,
+        power_dbmv=number("power_dbmv"),
+        snr_db=number("snr_db") if direction is Direction.DOWNSTREAM else None,
+        modulation=normalize_modulation(raw.get("modulation")),
+        corrected=count("corrected"),
+        uncorrected=count("uncorrected"),
+        locked=raw.get("locked"),
+        symbol_rate_ksym=number("symbol_rate_ksym"),
+    )
+
+
+_DEVICE_FIELDS = {field.name for field in fields(DeviceInfo)}
+
+
+def reading_from_json(raw: dict[str, Any]) -> Reading:
+    """Rebuild a reading from the documented form; analysis fields are ignored.
+
+    Raises ValueError (or KeyError/TypeError) for input that is not a reading.
+    """
+    if not isinstance(raw, dict) or "downstream" not in raw or "upstream" not in raw:
+        raise ValueError("not a DOCSight reading: 'downstream' and 'upstream' lists are required")
+    device_raw = raw.get("device") or {}
+    device = DeviceInfo(
+        **{key: value for key, value in device_raw.items() if key in _DEVICE_FIELDS}
+    )
+    read_at = parse_time(raw["read_at"]) if raw.get("read_at") else datetime.now(UTC)
+    return Reading(
+        read_at=read_at,
+        device=device,
+        downstream=tuple(_channel_from_json(ch, Direction.DOWNSTREAM) for ch in raw["downstream"]),
+        upstream=tuple(_channel_from_json(ch, Direction.UPSTREAM) for ch in raw["upstream"]),
+    )

@@ -511,12 +511,13 @@ def _errors(
     )
     # Spike expiry: once the last error spike is older than the expiry, the
     # errors counted up to it stop weighing on the line; growth after the
-    # re-baseline is new and counts again.
+    # re-baseline is new and counts again.  A baseline taken at the spike's
+    # poll or later already excludes the spike, so it is kept.
     if (
         not fresh
         and last_spike_at is not None
         and baseline is not None
-        and baseline.taken_at <= last_spike_at
+        and baseline.taken_at < last_spike_at
         and now - last_spike_at >= timedelta(hours=limits.spike_expiry_hours)
     ):
         fresh = True

@@ -271,7 +271,9 @@ def _modulation(previous: Analysis, current: Analysis, events: list[Event]) -> N
             if old is None or old.channel.modulation == item.channel.modulation:
                 continue
             old_rank, new_rank = _rank(old.channel.modulation), _rank(item.channel.modulation)
-            if old_rank is None or new_rank is None:
+            # Unrankable labels, and two spellings of one order ("QPSK", "4QAM"),
+            # are no change of modulation.
+            if old_rank is None or new_rank is None or old_rank == new_rank:
                 continue
             change = {
                 "direction": direction,

@@ -51,6 +51,7 @@ def channel_to_json(item: ChannelAnalysis) -> dict[str, Any]:
         "corrected": channel.corrected,
         "uncorrected": channel.uncorrected,
         "locked": channel.locked,
+        "symbol_rate_ksym": channel.symbol_rate_ksym,
         "health": item.health.value,
         "health_detail": item.health_detail,
         "power_health": item.power_health,
@@ -133,18 +134,27 @@ _DEVICE_FIELDS = {field.name for field in fields(DeviceInfo)}
 def reading_from_json(raw: dict[str, Any]) -> Reading:
     """Rebuild a reading from the documented form; analysis fields are ignored.
 
-    Raises ValueError (or KeyError/TypeError) for input that is not a reading.
+    Raises ValueError, with a message naming what is wrong, for input that is
+    not a reading (a missing key or a value of the wrong type included), so
+    that callers such as the command line need to handle one exception only.
     """
     if not isinstance(raw, dict) or "downstream" not in raw or "upstream" not in raw:
         raise ValueError("not a DOCSight reading: 'downstream' and 'upstream' lists are required")
-    device_raw = raw.get("device") or {}
-    device = DeviceInfo(
-        **{key: value for key, value in device_raw.items() if key in _DEVICE_FIELDS}
-    )
-    read_at = parse_time(raw["read_at"]) if raw.get("read_at") else datetime.now(UTC)
-    return Reading(
-        read_at=read_at,
-        device=device,
-        downstream=tuple(_channel_from_json(ch, Direction.DOWNSTREAM) for ch in raw["downstream"]),
-        upstream=tuple(_channel_from_json(ch, Direction.UPSTREAM) for ch in raw["upstream"]),
-    )
+    try:
+        device_raw = raw.get("device") or {}
+        device = DeviceInfo(
+            **{key: value for key, value in device_raw.items() if key in _DEVICE_FIELDS}
+        )
+        read_at = parse_time(raw["read_at"]) if raw.get("read_at") else datetime.now(UTC)
+        return Reading(
+            read_at=read_at,
+            device=device,
+            downstream=tuple(
+                _channel_from_json(ch, Direction.DOWNSTREAM) for ch in raw["downstream"]
+            ),
+            upstream=tuple(_channel_from_json(ch, Direction.UPSTREAM) for ch in raw["upstream"]),
+        )
+    except KeyError as err:
+        raise ValueError(f"not a DOCSight reading: missing key {err}") from err
+    except (TypeError, AttributeError, ValueError) as err:
+        raise ValueError(f"not a DOCSight reading: {err}") from err

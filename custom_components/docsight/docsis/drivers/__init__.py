@@ -16,6 +16,7 @@ from .base import (
     UnsupportedModemError,
 )
 from .demo import DemoModem
+from .json_http import JsonHttpModem
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -64,6 +65,15 @@ MODEM_TYPES: dict[str, ModemType] = {
             factory=DemoModem,
             poll_interval=300,
             needs_url=False,
+        ),
+        ModemType(
+            key="json_http",
+            name="DOCSight JSON over HTTP",
+            manufacturer="DOCSight",
+            factory=JsonHttpModem,
+            poll_interval=300,
+            needs_username=False,
+            needs_password=False,
         ),
     )
 }

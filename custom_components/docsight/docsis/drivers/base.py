@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from aiohttp import ClientSession
 
-    from docsis.model import Reading
+    from ..model import Reading
 
 
 class ModemError(Exception):

@@ -17,8 +17,7 @@ import math
 import random
 from typing import Literal
 
-from docsis.model import Channel, DeviceInfo, Direction, Family, Reading
-
+from ..model import Channel, DeviceInfo, Direction, Family, Reading
 from .base import DriverConfig, ModemDriver
 
 type Scenario = Literal["auto", "good", "bad"]

@@ -1,0 +1,258 @@
+"""Config flow: pick a modem (or the demo), enter how to reach it, test, create.
+
+Every path that stores connection data polls the modem first, so an entry is
+never created with settings that cannot work, and each failure gets its own
+message (cannot connect, wrong credentials, locked out, not such a modem).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlowWithReload,
+)
+from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
+from homeassistant.core import callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+import voluptuous as vol
+
+from .const import CONF_HEALTH_HYSTERESIS, CONF_MODEM_TYPE, DEMO_MODEM, DOMAIN, LOGGER
+from .docsis.drivers import (
+    MODEM_TYPES,
+    DriverConfig,
+    ModemAuthError,
+    ModemConnectionError,
+    ModemError,
+    ModemLockedError,
+    ModemType,
+)
+from .docsis.model import Reading
+
+DEMO_TITLE = "DOCSight Demo"
+
+
+class DocsightConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Set up a modem."""
+
+    VERSION = 1
+    MINOR_VERSION = 1
+
+    def __init__(self) -> None:
+        """Start with no modem type chosen."""
+        self._modem_type: ModemType | None = None
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> DocsightOptionsFlow:
+        """Return the options flow."""
+        return DocsightOptionsFlow()
+
+    async def _async_test(
+        self, modem_type: ModemType, data: Mapping[str, Any]
+    ) -> tuple[Reading | None, str | None]:
+        """Poll the modem once; return the reading or the error key for the form."""
+        driver = modem_type.factory(
+            DriverConfig(
+                url=data.get(CONF_URL),
+                username=data.get(CONF_USERNAME),
+                password=data.get(CONF_PASSWORD),
+                session=async_get_clientsession(self.hass),
+            )
+        )
+        try:
+            return await driver.async_fetch(), None
+        except ModemAuthError:
+            return None, "invalid_auth"
+        except ModemLockedError:
+            return None, "locked_out"
+        except ModemConnectionError:
+            return None, "cannot_connect"
+        except ModemError:
+            return None, "unsupported_modem"
+        except Exception:  # noqa: BLE001 - a flow must show an error, never a traceback
+            LOGGER.exception("Unexpected error while testing the modem")
+            return None, "unknown"
+        finally:
+            await driver.async_close()
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Choose the modem type."""
+        if user_input is not None:
+            self._modem_type = MODEM_TYPES[user_input[CONF_MODEM_TYPE]]
+            if self._modem_type.key == DEMO_MODEM:
+                return await self.async_step_demo()
+            return await self.async_step_connection()
+        return self.async_show_form(
+            step_id="user",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_MODEM_TYPE): SelectSelector(
+                        SelectSelectorConfig(
+                            options=list(MODEM_TYPES),
+                            translation_key=CONF_MODEM_TYPE,
+                            mode=SelectSelectorMode.LIST,
+                        )
+                    )
+                }
+            ),
+        )
+
+    async def async_step_demo(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Add the built-in demo modem (one per installation)."""
+        await self.async_set_unique_id(DEMO_MODEM)
+        self._abort_if_unique_id_configured()
+        modem_type = MODEM_TYPES[DEMO_MODEM]
+        _reading, error = await self._async_test(modem_type, {})
+        if error:
+            return self.async_abort(reason=error)
+        return self.async_create_entry(title=DEMO_TITLE, data={CONF_MODEM_TYPE: DEMO_MODEM})
+
+    def _connection_schema(self, modem_type: ModemType, defaults: Mapping[str, Any]) -> vol.Schema:
+        fields: dict[vol.Marker, Any] = {
+            vol.Required(
+                CONF_URL, default=defaults.get(CONF_URL, modem_type.default_url or vol.UNDEFINED)
+            ): TextSelector(TextSelectorConfig(type=TextSelectorType.URL)),
+        }
+        username_key = vol.Required if modem_type.needs_username else vol.Optional
+        fields[username_key(CONF_USERNAME, default=defaults.get(CONF_USERNAME, vol.UNDEFINED))] = (
+            TextSelector(TextSelectorConfig(autocomplete="username"))
+        )
+        password_key = vol.Required if modem_type.needs_password else vol.Optional
+        fields[password_key(CONF_PASSWORD)] = TextSelector(
+            TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="current-password")
+        )
+        return vol.Schema(fields)
+
+    async def async_step_connection(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask how to reach the modem and test it."""
+        assert self._modem_type is not None
+        modem_type = self._modem_type
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            reading, error = await self._async_test(modem_type, user_input)
+            if error:
+                errors["base"] = error
+            else:
+                assert reading is not None
+                device = reading.device
+                await self.async_set_unique_id(device.serial or device.mac or user_input[CONF_URL])
+                self._abort_if_unique_id_configured(updates={CONF_URL: user_input[CONF_URL]})
+                title = (
+                    " ".join(filter(None, (device.manufacturer, device.model))) or modem_type.name
+                )
+                return self.async_create_entry(
+                    title=title, data={CONF_MODEM_TYPE: modem_type.key, **user_input}
+                )
+        return self.async_show_form(
+            step_id="connection",
+            data_schema=self.add_suggested_values_to_schema(
+                self._connection_schema(modem_type, {}), user_input
+            ),
+            errors=errors,
+            description_placeholders={"modem": modem_type.name},
+        )
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """The modem refused the stored credentials."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for new credentials and test them before storing them."""
+        entry = self._get_reauth_entry()
+        modem_type = MODEM_TYPES[entry.data[CONF_MODEM_TYPE]]
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**entry.data, **user_input}
+            _reading, error = await self._async_test(modem_type, data)
+            if error:
+                errors["base"] = error
+            else:
+                return self.async_update_reload_and_abort(entry, data=data)
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=vol.Schema(
+                {
+                    vol.Optional(
+                        CONF_USERNAME, default=entry.data.get(CONF_USERNAME, vol.UNDEFINED)
+                    ): TextSelector(TextSelectorConfig(autocomplete="username")),
+                    vol.Optional(CONF_PASSWORD): TextSelector(
+                        TextSelectorConfig(type=TextSelectorType.PASSWORD)
+                    ),
+                }
+            ),
+            errors=errors,
+            description_placeholders={"title": entry.title},
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the address or credentials of a configured modem."""
+        entry = self._get_reconfigure_entry()
+        modem_type = MODEM_TYPES[entry.data[CONF_MODEM_TYPE]]
+        if not modem_type.needs_url:
+            return self.async_abort(reason="nothing_to_reconfigure")
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {CONF_MODEM_TYPE: modem_type.key, **user_input}
+            reading, error = await self._async_test(modem_type, data)
+            if error:
+                errors["base"] = error
+            else:
+                assert reading is not None
+                device = reading.device
+                new_id = device.serial or device.mac
+                if new_id and entry.unique_id and new_id != entry.unique_id:
+                    return self.async_abort(reason="different_modem")
+                return self.async_update_reload_and_abort(entry, data=data)
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                self._connection_schema(modem_type, entry.data), user_input or {}
+            ),
+            errors=errors,
+        )
+
+
+class DocsightOptionsFlow(OptionsFlowWithReload):
+    """Tune how events are raised."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show the options."""
+        if user_input is not None:
+            return self.async_create_entry(
+                data={CONF_HEALTH_HYSTERESIS: int(user_input[CONF_HEALTH_HYSTERESIS])}
+            )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(
+                        CONF_HEALTH_HYSTERESIS,
+                        default=self.config_entry.options.get(CONF_HEALTH_HYSTERESIS, 0),
+                    ): NumberSelector(
+                        NumberSelectorConfig(min=0, max=12, step=1, mode=NumberSelectorMode.BOX)
+                    )
+                }
+            ),
+        )

@@ -1,0 +1,20 @@
+"""Constants of the DOCSight integration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import logging
+from typing import Final
+
+DOMAIN: Final = "docsight"
+LOGGER = logging.getLogger(__package__)
+
+CONF_MODEM_TYPE: Final = "modem_type"
+CONF_HEALTH_HYSTERESIS: Final = "health_hysteresis"
+DEMO_MODEM: Final = "demo"
+
+# A poll-now request this soon after the last poll is refused: modems serve
+# their status pages slowly and some allow a single session at a time.
+MIN_MANUAL_POLL_GAP: Final = timedelta(seconds=10)
+# Longest a single poll may take before it counts as a failure.
+POLL_TIMEOUT: Final = 60

@@ -1,0 +1,245 @@
+"""The modem coordinator: one poll at a time, backoff on failure, analysis and events.
+
+The coordinator owns the schedule and what must survive from one poll to the
+next (error baseline, last error spike, event-detector state, boot time); the
+library's ``analyze`` and ``detect`` stay pure functions of what it hands them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_URL
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    HomeAssistantError,
+    ServiceValidationError,
+)
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from .const import CONF_HEALTH_HYSTERESIS, DOMAIN, LOGGER, MIN_MANUAL_POLL_GAP, POLL_TIMEOUT
+from .docsis.analyzer import Analysis, ErrorBaseline, analyze
+from .docsis.backoff import Backoff, stable_boot_time
+from .docsis.drivers import (
+    ModemAuthError,
+    ModemDriver,
+    ModemError,
+    ModemLockedError,
+    ModemParseError,
+    ModemType,
+    UnsupportedModemError,
+)
+from .docsis.events import DetectorRules, DetectorState, Event, EventType, detect
+
+
+@dataclass(frozen=True, slots=True)
+class ModemData:
+    """What one successful poll gives the entities."""
+
+    analysis: Analysis
+    events: tuple[Event, ...]
+    poll_count: int
+    boot_time: datetime | None
+
+
+@dataclass(kw_only=True, slots=True)
+class DocsightRuntimeData:
+    """Everything a loaded entry holds; later sources add their coordinators here."""
+
+    modem: ModemCoordinator
+    modem_type: ModemType
+
+
+type DocsightConfigEntry = ConfigEntry[DocsightRuntimeData]
+
+
+class ModemCoordinator(DataUpdateCoordinator[ModemData]):
+    """Polls one modem at a fixed interval, with exponential backoff on failure."""
+
+    config_entry: DocsightConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: DocsightConfigEntry,
+        driver: ModemDriver,
+        modem_type: ModemType,
+    ) -> None:
+        """Set up the schedule; nothing is fetched until the first refresh."""
+        self.poll_interval = timedelta(seconds=modem_type.poll_interval)
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} {entry.title}",
+            update_interval=self.poll_interval,
+            always_update=False,
+        )
+        self.driver = driver
+        self.modem_type = modem_type
+        self.rules = DetectorRules(
+            health_hysteresis=int(entry.options.get(CONF_HEALTH_HYSTERESIS, 0))
+        )
+        self.backoff = Backoff()
+        self.last_poll: datetime | None = None
+        self.last_success: datetime | None = None
+        self.last_error: str | None = None
+        self._lock = asyncio.Lock()
+        self._detector: DetectorState | None = None
+        self._baseline: ErrorBaseline | None = None
+        self._last_spike_at: datetime | None = None
+        self._boot_time: datetime | None = None
+        self._poll_count = 0
+
+    @property
+    def device_key(self) -> str:
+        """Return the stable id that unique ids and the device identifier hang off."""
+        return self.config_entry.unique_id or self.config_entry.entry_id
+
+    @property
+    def device_info(self) -> DeviceInfo:
+        """Return the device every entity of this modem belongs to."""
+        info = DeviceInfo(identifiers={(DOMAIN, self.device_key)}, name=self.config_entry.title)
+        if self.data is not None:
+            device = self.data.analysis.reading.device
+            info["manufacturer"] = device.manufacturer or self.modem_type.manufacturer
+            info["model"] = device.model or self.modem_type.name
+            info["sw_version"] = device.firmware
+            if device.serial:
+                info["serial_number"] = device.serial
+            if device.mac:
+                info["connections"] = {(dr.CONNECTION_NETWORK_MAC, dr.format_mac(device.mac))}
+        url = self.config_entry.data.get(CONF_URL)
+        if url:
+            info["configuration_url"] = url
+        return info
+
+    async def _async_update_data(self) -> ModemData:
+        async with self._lock:
+            now = dt_util.utcnow()
+            self.last_poll = now
+            try:
+                async with asyncio.timeout(POLL_TIMEOUT):
+                    reading = await self.driver.async_fetch()
+            except ModemAuthError as err:
+                self._record_failure(now, err)
+                raise ConfigEntryAuthFailed(
+                    translation_domain=DOMAIN, translation_key="invalid_auth"
+                ) from err
+            except (ModemError, TimeoutError) as err:
+                self._record_failure(now, err)
+                raise UpdateFailed(
+                    translation_domain=DOMAIN,
+                    translation_key=_failure_key(err),
+                    translation_placeholders={"error": str(err) or type(err).__name__},
+                ) from err
+
+            analysis = analyze(reading, baseline=self._baseline, last_spike_at=self._last_spike_at)
+            events, self._detector = detect(self._detector, analysis, self.rules)
+            self._baseline = analysis.baseline
+            if any(event.event_type is EventType.ERROR_SPIKE for event in events):
+                self._last_spike_at = analysis.read_at
+            self._boot_time = stable_boot_time(
+                reading.read_at, reading.device.uptime_seconds, self._boot_time
+            )
+            self._poll_count += 1
+            self._record_success(now)
+            if any(event.event_type is EventType.DEVICE_SW_UPDATE for event in events):
+                self._update_device_firmware(reading.device.firmware)
+            return ModemData(
+                analysis=analysis,
+                events=tuple(events),
+                poll_count=self._poll_count,
+                boot_time=self._boot_time,
+            )
+
+    def _record_failure(self, now: datetime, err: BaseException) -> None:
+        penalty = self.backoff.record_failure(now)
+        self.last_error = str(err) or type(err).__name__
+        self.update_interval = self.poll_interval + timedelta(seconds=penalty)
+        LOGGER.debug(
+            "%s: failure %d (%s), next poll in %s",
+            self.name,
+            self.backoff.failures,
+            self.last_error,
+            self.update_interval,
+        )
+
+    def _record_success(self, now: datetime) -> None:
+        self.backoff.record_success()
+        self.last_success = now
+        self.last_error = None
+        self.update_interval = self.poll_interval
+
+    def _update_device_firmware(self, firmware: str | None) -> None:
+        registry = dr.async_get(self.hass)
+        device = registry.async_get_device(identifiers={(DOMAIN, self.device_key)})
+        if device is not None:
+            registry.async_update_device(device.id, sw_version=firmware)
+
+    async def async_poll_now(self) -> None:
+        """Poll at once for a button or service call, refusing to hammer the modem."""
+        if self._lock.locked():
+            raise ServiceValidationError(
+                translation_domain=DOMAIN, translation_key="poll_in_progress"
+            )
+        if self.last_poll is not None:
+            wait = MIN_MANUAL_POLL_GAP - (dt_util.utcnow() - self.last_poll)
+            if wait > timedelta(0):
+                raise ServiceValidationError(
+                    translation_domain=DOMAIN,
+                    translation_key="poll_too_soon",
+                    translation_placeholders={"seconds": str(max(1, round(wait.total_seconds())))},
+                )
+        await self.async_refresh()
+        if not self.last_update_success:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="poll_failed",
+                translation_placeholders={"error": self.last_error or "unknown"},
+            )
+
+    def status(self) -> dict[str, Any]:
+        """Return the collector state the reference serves at /api/collectors/status."""
+        now = dt_util.utcnow()
+        penalty = self.backoff.penalty_seconds(now)
+        effective = self.poll_interval.total_seconds() + penalty
+        next_poll = self.last_poll + timedelta(seconds=effective) if self.last_poll else None
+        return {
+            "name": "modem",
+            "modem_type": self.modem_type.key,
+            "enabled": True,
+            "polling": self._lock.locked(),
+            "consecutive_failures": self.backoff.failures,
+            "penalty_seconds": penalty,
+            "poll_interval": self.poll_interval.total_seconds(),
+            "effective_interval": effective,
+            "last_poll": _iso(self.last_poll),
+            "last_success": _iso(self.last_success),
+            "next_poll": _iso(next_poll),
+            "next_poll_in": max(0, round((next_poll - now).total_seconds())) if next_poll else None,
+            "polls": self._poll_count,
+            "last_error": self.last_error,
+        }
+
+
+def _failure_key(err: BaseException) -> str:
+    if isinstance(err, ModemLockedError):
+        return "locked_out"
+    if isinstance(err, (ModemParseError, UnsupportedModemError)):
+        return "parse_error"
+    if isinstance(err, TimeoutError):
+        return "timeout"
+    return "cannot_connect"
+
+
+def _iso(when: datetime | None) -> str | None:
+    return when.isoformat() if when else None

@@ -1,0 +1,1 @@
+"""Tests of DOCSight for Home Assistant."""

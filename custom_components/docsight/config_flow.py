@@ -143,15 +143,15 @@ class DocsightConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask how to reach the modem and test it."""
-        assert self._modem_type is not None
+        if self._modem_type is None:
+            return await self.async_step_user()
         modem_type = self._modem_type
         errors: dict[str, str] = {}
         if user_input is not None:
             reading, error = await self._async_test(modem_type, user_input)
-            if error:
-                errors["base"] = error
+            if reading is None:
+                errors["base"] = error or "unknown"
             else:
-                assert reading is not None
                 device = reading.device
                 await self.async_set_unique_id(device.serial or device.mac or user_input[CONF_URL])
                 self._abort_if_unique_id_configured(updates={CONF_URL: user_input[CONF_URL]})
@@ -216,10 +216,9 @@ class DocsightConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             data = {CONF_MODEM_TYPE: modem_type.key, **user_input}
             reading, error = await self._async_test(modem_type, data)
-            if error:
-                errors["base"] = error
+            if reading is None:
+                errors["base"] = error or "unknown"
             else:
-                assert reading is not None
                 device = reading.device
                 new_id = device.serial or device.mac
                 if new_id and entry.unique_id and new_id != entry.unique_id:

@@ -31,7 +31,7 @@ class LineEventEntity(DocsightEntity, EventEntity):
     """Fires one Home Assistant event per detected line event."""
 
     _attr_translation_key = "line_event"
-    _attr_event_types = [event_type.value for event_type in EventType]
+    _attr_event_types = [event_type.value for event_type in EventType]  # noqa: RUF012
     # Details can list dozens of channels; they belong in our history, not in
     # a recorder row per event.
     _unrecorded_attributes = frozenset({"details"})

@@ -64,7 +64,7 @@ async def _async_get_status(call: ServiceCall) -> ServiceResponse:
     if ATTR_CONFIG_ENTRY in call.data:
         entries = [get_loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY])]
     else:
-        entries = [entry for entry in call.hass.config_entries.async_loaded_entries(DOMAIN)]
+        entries = list(call.hass.config_entries.async_loaded_entries(DOMAIN))
     return {"entries": [entry_status(entry) for entry in entries]}
 
 

@@ -18,9 +18,9 @@ import random
 from typing import Literal
 
 from ..model import Channel, DeviceInfo, Direction, Family, Reading
-from .base import DriverConfig, ModemDriver
+from .base import DriverConfig, ModemConnectionError, ModemDriver
 
-type Scenario = Literal["auto", "good", "bad"]
+type Scenario = Literal["auto", "good", "bad", "offline"]
 
 MHZ = 1_000_000
 UPTIME_PERIOD = 8_640_000  # the modem "reboots" every 100 days
@@ -61,9 +61,17 @@ class DemoModem(ModemDriver):
         self._corrected = [float(value) for value in _DS_CORRECTED] + [60.0]
         self._uncorrected = [0] * 25
         self._last: datetime | None = None
+        # Channels the modem has lost lock on and no longer reports.
+        self.lost_channels: frozenset[tuple[Direction, int]] = frozenset()
 
     async def async_fetch(self) -> Reading:
-        """Read the simulated modem now, in the machine's local time zone."""
+        """Read the simulated modem now, in the machine's local time zone.
+
+        The "offline" scenario answers like an unplugged modem, so that
+        dashboards and automations can be tried against an outage.
+        """
+        if self.scenario == "offline":
+            raise ModemConnectionError("the demo modem is offline")
         return self.read(datetime.now().astimezone())
 
     def read(self, when: datetime) -> Reading:
@@ -154,11 +162,12 @@ class DemoModem(ModemDriver):
             downstream_kbps=250_000,
             upstream_kbps=40_000,
         )
+        lost = self.lost_channels
         return Reading(
             read_at=when.astimezone(UTC),
             device=device,
-            downstream=tuple(downstream),
-            upstream=tuple(upstream),
+            downstream=tuple(c for c in downstream if (c.direction, c.channel_id) not in lost),
+            upstream=tuple(c for c in upstream if (c.direction, c.channel_id) not in lost),
         )
 
     def _advance_counters(self, when: datetime, bad: bool) -> None:

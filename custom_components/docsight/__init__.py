@@ -7,6 +7,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
+from homeassistant.util import dt as dt_util
 
 from .const import CONF_MODEM_TYPE, DOMAIN
 from .coordinator import DocsightConfigEntry, DocsightRuntimeData, ModemCoordinator
@@ -38,6 +39,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: DocsightConfigEntry) -> 
             username=entry.data.get(CONF_USERNAME),
             password=entry.data.get(CONF_PASSWORD),
             session=async_get_clientsession(hass),
+            time_zone=dt_util.get_default_time_zone(),
         )
     )
     coordinator = ModemCoordinator(hass, entry, driver, modem_type)

@@ -38,6 +38,7 @@ from .docsis.drivers import (
     DriverConfig,
     ModemAuthError,
     ModemConnectionError,
+    ModemDriver,
     ModemError,
     ModemLockedError,
     ModemType,
@@ -45,6 +46,13 @@ from .docsis.drivers import (
 from .docsis.model import Reading
 
 DEMO_TITLE = "DOCSight Demo"
+CREDENTIAL_KEYS = (CONF_URL, CONF_USERNAME, CONF_PASSWORD)
+
+
+def _without_credentials(data: Mapping[str, Any], keep_username: bool = False) -> dict[str, Any]:
+    """Return entry data without the login (optionally keeping the username to suggest)."""
+    dropped = {CONF_PASSWORD} if keep_username else {CONF_USERNAME, CONF_PASSWORD}
+    return {key: value for key, value in data.items() if key not in dropped}
 
 
 class DocsightConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -67,15 +75,16 @@ class DocsightConfigFlow(ConfigFlow, domain=DOMAIN):
         self, modem_type: ModemType, data: Mapping[str, Any]
     ) -> tuple[Reading | None, str | None]:
         """Poll the modem once; return the reading or the error key for the form."""
-        driver = modem_type.factory(
-            DriverConfig(
-                url=data.get(CONF_URL),
-                username=data.get(CONF_USERNAME),
-                password=data.get(CONF_PASSWORD),
-                session=async_get_clientsession(self.hass),
-            )
-        )
+        driver: ModemDriver | None = None
         try:
+            driver = modem_type.factory(
+                DriverConfig(
+                    url=data.get(CONF_URL),
+                    username=data.get(CONF_USERNAME),
+                    password=data.get(CONF_PASSWORD),
+                    session=async_get_clientsession(self.hass),
+                )
+            )
             return await driver.async_fetch(), None
         except ModemAuthError:
             return None, "invalid_auth"
@@ -89,7 +98,8 @@ class DocsightConfigFlow(ConfigFlow, domain=DOMAIN):
             LOGGER.exception("Unexpected error while testing the modem")
             return None, "unknown"
         finally:
-            await driver.async_close()
+            if driver is not None:
+                await driver.async_close()
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Choose the modem type."""
@@ -123,21 +133,27 @@ class DocsightConfigFlow(ConfigFlow, domain=DOMAIN):
             return self.async_abort(reason=error)
         return self.async_create_entry(title=DEMO_TITLE, data={CONF_MODEM_TYPE: DEMO_MODEM})
 
-    def _connection_schema(self, modem_type: ModemType, defaults: Mapping[str, Any]) -> vol.Schema:
-        fields: dict[vol.Marker, Any] = {
-            vol.Required(
-                CONF_URL, default=defaults.get(CONF_URL, modem_type.default_url or vol.UNDEFINED)
-            ): TextSelector(TextSelectorConfig(type=TextSelectorType.URL)),
-        }
+    def _connection_schema(self, modem_type: ModemType) -> vol.Schema:
+        """Return the URL/credentials form; current values go in as suggestions.
+
+        Suggestions rather than defaults: voluptuous would put a default back
+        into a field the user cleared, so a username could never be removed.
+        """
         username_key = vol.Required if modem_type.needs_username else vol.Optional
-        fields[username_key(CONF_USERNAME, default=defaults.get(CONF_USERNAME, vol.UNDEFINED))] = (
-            TextSelector(TextSelectorConfig(autocomplete="username"))
-        )
         password_key = vol.Required if modem_type.needs_password else vol.Optional
-        fields[password_key(CONF_PASSWORD)] = TextSelector(
-            TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="current-password")
+        return vol.Schema(
+            {
+                vol.Required(CONF_URL): TextSelector(TextSelectorConfig(type=TextSelectorType.URL)),
+                username_key(CONF_USERNAME): TextSelector(
+                    TextSelectorConfig(autocomplete="username")
+                ),
+                password_key(CONF_PASSWORD): TextSelector(
+                    TextSelectorConfig(
+                        type=TextSelectorType.PASSWORD, autocomplete="current-password"
+                    )
+                ),
+            }
         )
-        return vol.Schema(fields)
 
     async def async_step_connection(
         self, user_input: dict[str, Any] | None = None
@@ -154,7 +170,11 @@ class DocsightConfigFlow(ConfigFlow, domain=DOMAIN):
             else:
                 device = reading.device
                 await self.async_set_unique_id(device.serial or device.mac or user_input[CONF_URL])
-                self._abort_if_unique_id_configured(updates={CONF_URL: user_input[CONF_URL]})
+                # The same modem again: take the address and credentials just
+                # tested, which is how a user repairs an entry after a change.
+                self._abort_if_unique_id_configured(
+                    updates={key: user_input[key] for key in CREDENTIAL_KEYS if key in user_input}
+                )
                 title = (
                     " ".join(filter(None, (device.manufacturer, device.model))) or modem_type.name
                 )
@@ -164,7 +184,8 @@ class DocsightConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="connection",
             data_schema=self.add_suggested_values_to_schema(
-                self._connection_schema(modem_type, {}), user_input
+                self._connection_schema(modem_type),
+                user_input or {CONF_URL: modem_type.default_url},
             ),
             errors=errors,
             description_placeholders={"modem": modem_type.name},
@@ -182,7 +203,7 @@ class DocsightConfigFlow(ConfigFlow, domain=DOMAIN):
         modem_type = MODEM_TYPES[entry.data[CONF_MODEM_TYPE]]
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = {**entry.data, **user_input}
+            data = {**_without_credentials(entry.data), **user_input}
             _reading, error = await self._async_test(modem_type, data)
             if error:
                 errors["base"] = error
@@ -190,15 +211,18 @@ class DocsightConfigFlow(ConfigFlow, domain=DOMAIN):
                 return self.async_update_reload_and_abort(entry, data=data)
         return self.async_show_form(
             step_id="reauth_confirm",
-            data_schema=vol.Schema(
-                {
-                    vol.Optional(
-                        CONF_USERNAME, default=entry.data.get(CONF_USERNAME, vol.UNDEFINED)
-                    ): TextSelector(TextSelectorConfig(autocomplete="username")),
-                    vol.Optional(CONF_PASSWORD): TextSelector(
-                        TextSelectorConfig(type=TextSelectorType.PASSWORD)
-                    ),
-                }
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(
+                    {
+                        vol.Optional(CONF_USERNAME): TextSelector(
+                            TextSelectorConfig(autocomplete="username")
+                        ),
+                        vol.Optional(CONF_PASSWORD): TextSelector(
+                            TextSelectorConfig(type=TextSelectorType.PASSWORD)
+                        ),
+                    }
+                ),
+                {CONF_USERNAME: entry.data.get(CONF_USERNAME)},
             ),
             errors=errors,
             description_placeholders={"title": entry.title},
@@ -215,6 +239,9 @@ class DocsightConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             data = {CONF_MODEM_TYPE: modem_type.key, **user_input}
+            # The password is never shown back; left empty, the stored one stays.
+            if CONF_PASSWORD not in data and CONF_PASSWORD in entry.data:
+                data[CONF_PASSWORD] = entry.data[CONF_PASSWORD]
             reading, error = await self._async_test(modem_type, data)
             if reading is None:
                 errors["base"] = error or "unknown"
@@ -227,7 +254,8 @@ class DocsightConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
-                self._connection_schema(modem_type, entry.data), user_input or {}
+                self._connection_schema(modem_type),
+                user_input or _without_credentials(entry.data, keep_username=True),
             ),
             errors=errors,
         )

@@ -42,7 +42,7 @@ def get_loaded_entry(hass: HomeAssistant, entry_id: str) -> DocsightConfigEntry:
             translation_key="entry_not_loaded",
             translation_placeholders={"title": entry.title},
         )
-    return entry  # type: ignore[return-value]
+    return entry
 
 
 def entry_status(entry: DocsightConfigEntry) -> dict[str, Any]:

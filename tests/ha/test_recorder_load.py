@@ -41,8 +41,9 @@ async def test_state_rows_per_day(
     demo_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    # 2026-03-11 is day 70 of the year: a demo bad night (02-08 h) and an evening.
-    freezer.move_to("2026-03-11 00:00:00+00:00")
+    # 2026-03-11 is day 70 of the year: a demo bad night (02-08 h) and an
+    # evening, in the test instance's time zone (US/Pacific, on summer time).
+    freezer.move_to("2026-03-11 00:00:00-07:00")
     demo_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(demo_entry.entry_id)
     await hass.async_block_till_done()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from datetime import tzinfo
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -43,13 +44,18 @@ class UnsupportedModemError(ModemError):
 
 @dataclass(frozen=True, slots=True)
 class DriverConfig:
-    """How to reach one modem.  ``session`` is shared and owned by the caller."""
+    """How to reach one modem.  ``session`` is shared and owned by the caller.
+
+    ``time_zone`` is the modem's local zone, for drivers that must interpret
+    local times (and for the demo's day cycle); None means the machine's.
+    """
 
     url: str | None = None
     username: str | None = None
     password: str | None = None
     session: ClientSession | None = None
     seed: int | None = None
+    time_zone: tzinfo | None = None
 
 
 class ModemDriver(ABC):

@@ -65,14 +65,15 @@ class DemoModem(ModemDriver):
         self.lost_channels: frozenset[tuple[Direction, int]] = frozenset()
 
     async def async_fetch(self) -> Reading:
-        """Read the simulated modem now, in the machine's local time zone.
+        """Read the simulated modem now, in its configured (else the machine's) time zone.
 
         The "offline" scenario answers like an unplugged modem, so that
         dashboards and automations can be tried against an outage.
         """
         if self.scenario == "offline":
             raise ModemConnectionError("the demo modem is offline")
-        return self.read(datetime.now().astimezone())
+        zone = self.config.time_zone
+        return self.read(datetime.now(zone) if zone else datetime.now().astimezone())
 
     def read(self, when: datetime) -> Reading:
         """Return the reading at ``when`` (timezone-aware; its hour drives the day cycle)."""
@@ -174,7 +175,10 @@ class DemoModem(ModemDriver):
         """Grow the codeword counters by the time since the last reading.
 
         About one corrected codeword per channel and 20 s; uncorrectables are
-        rare (a 2 % chance per channel and poll), and bad nights multiply both.
+        rare (a 2 % chance per channel and poll).  Bad nights multiply the
+        corrected codewords and the chance of uncorrectables, but keep their
+        rate well under 1 %: the reference grades a bad night "marginal", from
+        levels and modulation, not "critical" from errors.
         """
         minutes = 5.0 if self._last is None else max(0.0, (when - self._last).total_seconds() / 60)
         self._last = when
@@ -184,4 +188,4 @@ class DemoModem(ModemDriver):
             self._corrected[i] += rng.uniform(0, 6) * minutes * factor
             chance = 0.01 if i == 24 else 0.02
             if rng.random() < min(1.0, chance * factor):
-                self._uncorrected[i] += rng.randint(1, 3) * int(factor)
+                self._uncorrected[i] += rng.randint(1, 3)

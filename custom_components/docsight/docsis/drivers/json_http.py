@@ -39,31 +39,45 @@ class JsonHttpModem(ModemDriver):
         if not config.url:
             raise ValueError("a URL is required")
         self._url = config.url
-        self._auth = (
-            aiohttp.BasicAuth(config.username, config.password or "") if config.username else None
-        )
 
     async def async_fetch(self) -> Reading:
         """GET the URL and parse the reading it serves."""
         session = self.config.session
         if session is None:
             raise ModemConnectionError("no HTTP session")
+        auth = self._basic_auth()
         try:
-            async with session.get(self._url, auth=self._auth, timeout=REQUEST_TIMEOUT) as response:
+            async with session.get(self._url, auth=auth, timeout=REQUEST_TIMEOUT) as response:
                 if response.status in (401, 403):
                     raise ModemAuthError(f"HTTP {response.status}")
                 if response.status == 429:
                     raise ModemLockedError("HTTP 429: too many requests")
                 if response.status >= 400:
                     raise ModemConnectionError(f"HTTP {response.status}")
-                body = await response.text()
+                # Bytes, not text: a router's login page in Latin-1 without a
+                # charset must come out as "not JSON", not as a decode crash.
+                body = await response.read()
         except (aiohttp.ClientError, TimeoutError) as err:
             raise ModemConnectionError(str(err) or type(err).__name__) from err
         try:
             raw = json.loads(body)
-        except ValueError as err:
+        except ValueError as err:  # UnicodeDecodeError is a ValueError too
             raise UnsupportedModemError("the URL does not serve JSON") from err
         try:
             return reading_from_json(raw)
         except (ValueError, KeyError, TypeError) as err:
             raise ModemParseError(f"not a DOCSight reading: {err}") from err
+
+    def _basic_auth(self) -> aiohttp.BasicAuth | None:
+        """Return the credentials as HTTP Basic auth, in UTF-8 (RFC 7617).
+
+        Basic auth cannot carry a ':' in the username; that is a credential
+        problem the user can fix, so it is reported as one.
+        """
+        username = self.config.username
+        if not username:
+            return None
+        try:
+            return aiohttp.BasicAuth(username, self.config.password or "", encoding="utf-8")
+        except ValueError as err:
+            raise ModemAuthError(f"unusable username: {err}") from err

@@ -5,7 +5,6 @@ from __future__ import annotations
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import dt as dt_util
 
@@ -32,6 +31,10 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: DocsightConfigEntry) -> bool:
     """Connect to the modem, poll it once, and set up the platforms."""
+    # Imported here, not at the top: it pulls in zeroconf and costs the
+    # library's command line (which imports this package) well over a second.
+    from homeassistant.helpers.aiohttp_client import async_get_clientsession  # noqa: PLC0415
+
     modem_type = MODEM_TYPES[entry.data[CONF_MODEM_TYPE]]
     driver = modem_type.factory(
         DriverConfig(

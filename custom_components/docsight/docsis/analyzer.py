@@ -157,10 +157,42 @@ class Analysis:
 
 
 # ---------------------------------------------------------------------------
-# Profile preparation: flat tuples, so that grading is comparisons only.
+# Profile preparation.
+#
+# Everything about grading a channel that depends only on its direction,
+# family and modulation (which bands and minimums apply, the modulation
+# grade, the bits per symbol) is worked out once per profile and kept in a
+# small "plan" per (family, modulation).  A poll then looks a plan up once
+# per run of like channels and does a few float comparisons per channel;
+# strings and lists are only built for channels that actually have an issue.
 
 type _Bands = tuple[float, float, float, float, float, float]
 type _Mins = tuple[float, float, float]
+
+# A line has a handful of (family, modulation) pairs; the cap only guards
+# against a data source that invents a new modulation label on every poll.
+_PLAN_CACHE_MAX = 256
+_NO_ISSUES: tuple[str, ...] = ()
+
+
+class _Plan(NamedTuple):
+    """How to grade a channel of one direction, family and modulation.
+
+    ``power_ok_*`` and ``snr_ok_min`` bound the values that no band flags at
+    all (the intersection of the good, warning and critical bands, so a
+    profile whose bands are not nested still grades exactly as
+    :func:`_grade_power` does); anything outside takes the slow path.
+    """
+
+    power_bands: _Bands
+    power_ok_low: float
+    power_ok_high: float
+    snr_minimums: _Mins | None  # None upstream: upstream SNR is not graded
+    snr_ok_min: float
+    modulation_level: int
+    modulation_issue: str | None
+    bits_per_symbol: float | None  # SC-QAM with a known constellation only, else None
+    default_capacity: float  # Mbit/s at the profile's symbol rate (if bits_per_symbol)
 
 
 class _Prepared(NamedTuple):
@@ -176,6 +208,11 @@ class _Prepared(NamedTuple):
     ds_mod_ofdm: tuple[int, int, int]
     us_mod_scqam: tuple[int, int, int]
     us_mod_ofdma: tuple[int, int, int]
+    ds_symbol_rate: float
+    us_symbol_rate: float
+    # Filled lazily, one plan per (family, modulation) seen on a line.
+    ds_plans: dict[tuple[Family, str | None], _Plan]
+    us_plans: dict[tuple[Family, str | None], _Plan]
 
 
 _PREPARED: dict[int, tuple[ThresholdProfile, _Prepared]] = {}
@@ -216,9 +253,53 @@ def _prepare(profile: ThresholdProfile) -> _Prepared:
         ds_mod_ofdm=ds_mod("ofdm"),
         us_mod_scqam=us_mod("sc_qam"),
         us_mod_ofdma=us_mod("ofdma"),
+        ds_symbol_rate=profile.ds_symbol_rate_ksym,
+        us_symbol_rate=profile.us_symbol_rate_ksym,
+        ds_plans={},
+        us_plans={},
     )
     _PREPARED[id(profile)] = (profile, prepared)
     return prepared
+
+
+def _plan(prepared: _Prepared, downstream: bool, family: Family, modulation: str | None) -> _Plan:
+    """Work out (and cache) how to grade channels of this family and modulation."""
+    order = qam_order(modulation)
+    snr_minimums: _Mins | None = None
+    if downstream:
+        if family is Family.OFDM:
+            bands = prepared.ds_power_ofdm
+            snr_minimums = prepared.ds_snr_ofdm
+            mod_level = _grade_ds_modulation(order, prepared.ds_mod_ofdm)
+        else:
+            bands = prepared.ds_power.get(modulation or "", prepared.ds_power_default)
+            snr_minimums = prepared.ds_snr.get(modulation or "", prepared.ds_snr_default)
+            mod_level = _grade_ds_modulation(order, prepared.ds_mod_scqam)
+        symbol_rate = prepared.ds_symbol_rate
+    else:
+        if family is Family.OFDMA:
+            bands = prepared.us_power_ofdma
+            mod_level = _grade_us_modulation(order, prepared.us_mod_ofdma)
+        else:
+            bands = prepared.us_power_scqam
+            mod_level = _grade_us_modulation(order, prepared.us_mod_scqam)
+        symbol_rate = prepared.us_symbol_rate
+    bits = math.log2(order) if family is Family.SC_QAM and order else None
+    plan = _Plan(
+        power_bands=bands,
+        power_ok_low=max(bands[0], bands[2], bands[4]),
+        power_ok_high=min(bands[1], bands[3], bands[5]),
+        snr_minimums=snr_minimums,
+        snr_ok_min=max(snr_minimums) if snr_minimums else math.inf,
+        modulation_level=mod_level,
+        modulation_issue=f"modulation {_LEVEL_WORD[mod_level]}" if mod_level else None,
+        bits_per_symbol=bits,
+        default_capacity=0.0 if bits is None else round(bits * symbol_rate / 1000.0, 2),
+    )
+    plans = prepared.ds_plans if downstream else prepared.us_plans
+    if len(plans) < _PLAN_CACHE_MAX:
+        plans[family, modulation] = plan
+    return plan
 
 
 def _grade_power(value: float, bands: _Bands) -> tuple[int, str]:
@@ -268,48 +349,45 @@ def _grade_us_modulation(order: int | None, limits: tuple[int, int, int]) -> int
 
 
 # ---------------------------------------------------------------------------
-# Per-direction pass: grade each channel and gather statistics in one loop.
+# Per-direction pass: grade each channel and collect values for statistics.
 
 
-class _Acc:
-    """Running min/max/sum of one metric."""
+def _stats(values: list[float]) -> tuple[float | None, float | None, float | None]:
+    """Return the minimum, maximum and mean (2 decimals) of values, or Nones.
 
-    __slots__ = ("count", "high", "low", "total")
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.total = 0.0
-        self.low = math.inf
-        self.high = -math.inf
-
-    def add(self, value: float) -> None:
-        self.count += 1
-        self.total += value
-        self.low = min(self.low, value)
-        self.high = max(self.high, value)
-
-    def stats(self) -> tuple[float | None, float | None, float | None]:
-        if not self.count:
-            return None, None, None
-        return self.low, self.high, round(self.total / self.count, 2)
+    The total is a plain running sum, not ``sum()``: since Python 3.12 the
+    built-in compensates rounding, which can move a mean that sits on a
+    rounding boundary.  A NaN (only a broken data source sends one) makes the
+    mean NaN and is skipped by the minimum and maximum, as a running
+    minimum/maximum started from infinity would skip it.
+    """
+    if not values:
+        return None, None, None
+    total = 0.0
+    for value in values:
+        total += value
+    mean = round(total / len(values), 2)
+    if math.isnan(total):
+        values = [value for value in values if not math.isnan(value)]
+    return min(values, default=math.inf), max(values, default=-math.inf), mean
 
 
 class _FamilyAcc:
-    __slots__ = ("count", "counts", "level", "modulations", "power", "snr")
+    """What one family of one direction collects during the pass."""
+
+    __slots__ = ("levels", "modulations", "powers", "snrs")
 
     def __init__(self) -> None:
-        self.count = 0
-        self.level = 0
-        self.counts = [0, 0, 0, 0]
-        self.power = _Acc()
-        self.snr = _Acc()
+        self.levels: list[int] = []
+        self.powers: list[float] = []
+        self.snrs: list[float] = []
         self.modulations: dict[str, None] = {}
 
 
 class _DirectionResult(NamedTuple):
     channels: tuple[ChannelAnalysis, ...]
-    power: _Acc
-    snr: _Acc
+    powers: list[float]
+    snrs: list[float]
     power_level: int
     power_low_level: int
     power_high_level: int
@@ -320,112 +398,120 @@ class _DirectionResult(NamedTuple):
     families: dict[Family, _FamilyAcc]
 
 
+# ``ChannelAnalysis(...)`` goes through a generated Python ``__new__``;
+# building the tuple directly is the same object at half the cost, and it is
+# built for every channel on every poll.
+_new_channel_analysis = tuple.__new__
+
+
 def _analyze_direction(
-    channels: tuple[Channel, ...],
-    prepared: _Prepared,
-    downstream: bool,
-    symbol_rate: float,
+    channels: tuple[Channel, ...], prepared: _Prepared, *, downstream: bool
 ) -> _DirectionResult:
-    power_acc = _Acc()
-    snr_acc = _Acc()
+    plans = prepared.ds_plans if downstream else prepared.us_plans
+    health_enum = HEALTH_BY_LEVEL
+    good = Health.GOOD
+    powers: list[float] = []
+    snrs: list[float] = []
     families: dict[Family, _FamilyAcc] = {}
     worst_power = worst_low = worst_high = worst_snr = worst_mod = 0
     capacity = 0.0
     capacity_channels = 0
     out: list[ChannelAnalysis] = []
-    health_enum = HEALTH_BY_LEVEL
+    run_family: Family | None = None
+    run_modulation: str | None = None
+    plan: _Plan  # these three are set on the first channel, which starts a run
+    fam: _FamilyAcc
+    modulation_health: Health
     for channel in channels:
         family = channel.family
         modulation = channel.modulation
-        order = qam_order(modulation)
-        issues: list[str] = []
+        if family is not run_family or modulation != run_modulation:
+            # Modems list channels in runs of one family and modulation (24
+            # SC-QAM at 256QAM, then an OFDM block): what a run shares is
+            # looked up once per run rather than once per channel.
+            run_family, run_modulation = family, modulation
+            plan = plans.get((family, modulation)) or _plan(
+                prepared, downstream, family, modulation
+            )
+            fam = families.get(family) or families.setdefault(family, _FamilyAcc())
+            if modulation:
+                fam.modulations[modulation] = None
+            modulation_health = health_enum[plan.modulation_level]
+        level = plan.modulation_level
+        issues: list[str] | None = None
 
         power = channel.power_dbmv
-        power_level = -1
+        power_health: Health | None = None
         if power is not None:
-            if downstream:
-                bands = (
-                    prepared.ds_power_ofdm
-                    if family is Family.OFDM
-                    else prepared.ds_power.get(modulation or "", prepared.ds_power_default)
-                )
-            elif family is Family.OFDMA:
-                bands = prepared.us_power_ofdma
+            powers.append(power)
+            fam.powers.append(power)
+            if plan.power_ok_low <= power <= plan.power_ok_high:
+                power_health = good
             else:
-                bands = prepared.us_power_scqam
-            power_level, side = _grade_power(power, bands)
-            power_acc.add(power)
-            if power_level:
-                issues.append(f"power {_LEVEL_WORD[power_level]} {side}")
-                worst_power = max(worst_power, power_level)
-                if side == "low":
-                    worst_low = max(worst_low, power_level)
-                else:
-                    worst_high = max(worst_high, power_level)
+                power_level, side = _grade_power(power, plan.power_bands)
+                power_health = health_enum[power_level]
+                if power_level:
+                    issues = [f"power {_LEVEL_WORD[power_level]} {side}"]
+                    worst_power = max(worst_power, power_level)
+                    if side == "low":
+                        worst_low = max(worst_low, power_level)
+                    else:
+                        worst_high = max(worst_high, power_level)
+                    level = max(level, power_level)
 
+        snr_health: Health | None = None
         snr = channel.snr_db
-        snr_level = -1
-        if downstream and snr is not None:
-            mins = (
-                prepared.ds_snr_ofdm
-                if family is Family.OFDM
-                else prepared.ds_snr.get(modulation or "", prepared.ds_snr_default)
-            )
-            snr_level = _grade_snr(snr, mins)
-            snr_acc.add(snr)
-            if snr_level:
-                issues.append(f"snr {_LEVEL_WORD[snr_level]}")
-                worst_snr = max(worst_snr, snr_level)
+        if snr is not None and plan.snr_minimums is not None:
+            snrs.append(snr)
+            fam.snrs.append(snr)
+            if snr >= plan.snr_ok_min:
+                snr_health = good
+            else:
+                snr_level = _grade_snr(snr, plan.snr_minimums)
+                snr_health = health_enum[snr_level]
+                if snr_level:
+                    issue = f"snr {_LEVEL_WORD[snr_level]}"
+                    if issues is None:
+                        issues = [issue]
+                    else:
+                        issues.append(issue)
+                    worst_snr = max(worst_snr, snr_level)
+                    level = max(level, snr_level)
 
-        if downstream:
-            mod_level = _grade_ds_modulation(
-                order, prepared.ds_mod_ofdm if family is Family.OFDM else prepared.ds_mod_scqam
-            )
-        else:
-            mod_level = _grade_us_modulation(
-                order, prepared.us_mod_ofdma if family is Family.OFDMA else prepared.us_mod_scqam
-            )
-        if mod_level:
-            issues.append(f"modulation {_LEVEL_WORD[mod_level]}")
-            worst_mod = max(worst_mod, mod_level)
-
-        level = max(power_level, snr_level, mod_level)
+        if plan.modulation_issue is not None:
+            if issues is None:
+                issues = [plan.modulation_issue]
+            else:
+                issues.append(plan.modulation_issue)
+            worst_mod = max(worst_mod, plan.modulation_level)
 
         channel_capacity: float | None = None
-        if family is Family.SC_QAM and order:
-            rate = channel.symbol_rate_ksym or symbol_rate
-            channel_capacity = round(math.log2(order) * rate / 1000.0, 2)
+        bits = plan.bits_per_symbol
+        if bits is not None:
+            rate = channel.symbol_rate_ksym
+            channel_capacity = round(bits * rate / 1000.0, 2) if rate else plan.default_capacity
             capacity += channel_capacity
             capacity_channels += 1
 
-        fam = families.get(family)
-        if fam is None:
-            fam = families[family] = _FamilyAcc()
-        fam.count += 1
-        fam.counts[level] += 1
-        fam.level = max(fam.level, level)
-        if power is not None:
-            fam.power.add(power)
-        if snr_level >= 0:
-            fam.snr.add(snr)  # type: ignore[arg-type]
-        if modulation:
-            fam.modulations[modulation] = None
-
+        fam.levels.append(level)
         out.append(
-            ChannelAnalysis(
-                channel,
-                health_enum[level],
-                health_enum[power_level] if power_level >= 0 else None,
-                health_enum[snr_level] if snr_level >= 0 else None,
-                health_enum[mod_level],
-                tuple(issues),
-                channel_capacity,
+            _new_channel_analysis(
+                ChannelAnalysis,
+                (
+                    channel,
+                    health_enum[level],
+                    power_health,
+                    snr_health,
+                    modulation_health,
+                    _NO_ISSUES if issues is None else tuple(issues),
+                    channel_capacity,
+                ),
             )
         )
     return _DirectionResult(
         tuple(out),
-        power_acc,
-        snr_acc,
+        powers,
+        snrs,
         worst_power,
         worst_low,
         worst_high,
@@ -440,15 +526,22 @@ def _analyze_direction(
 def _family_stats(direction: Direction, result: _DirectionResult) -> list[FamilyStats]:
     stats = []
     for family, acc in result.families.items():
-        power_min, power_max, power_avg = acc.power.stats()
-        snr_min, snr_max, snr_avg = acc.snr.stats()
+        levels = acc.levels
+        worst = max(levels)
+        if worst:
+            counts = [levels.count(level) for level in range(worst + 1)]
+            health_counts = {_LEVEL_WORD[level]: n for level, n in enumerate(counts) if n}
+        else:  # the usual case: every channel good
+            health_counts = {"good": len(levels)}
+        power_min, power_max, power_avg = _stats(acc.powers)
+        snr_min, snr_max, snr_avg = _stats(acc.snrs)
         stats.append(
             FamilyStats(
                 direction=direction,
                 family=family,
-                count=acc.count,
-                health=HEALTH_BY_LEVEL[acc.level],
-                health_counts={_LEVEL_WORD[i]: n for i, n in enumerate(acc.counts) if n},
+                count=len(levels),
+                health=HEALTH_BY_LEVEL[worst],
+                health_counts=health_counts,
                 power_min=power_min,
                 power_max=power_max,
                 power_avg=power_avg,
@@ -481,20 +574,28 @@ def _errors(
     baseline: ErrorBaseline | None,
     last_spike_at: datetime | None,
 ) -> _ErrorResult:
-    corrected_total: int | None = None
-    uncorrected_total: int | None = None
+    # Raw totals count every channel reporting the counter; the rate only the
+    # cohort reporting both.  Integers, so the order of summing is free.
     cohort_ids: list[int] = []
     cohort_corrected = cohort_uncorrected = 0
+    corrected_only = uncorrected_only = 0
+    any_corrected = any_uncorrected = False
     for channel in reading.downstream:
         corrected, uncorrected = channel.corrected, channel.uncorrected
-        if corrected is not None:
-            corrected_total = (corrected_total or 0) + corrected
-        if uncorrected is not None:
-            uncorrected_total = (uncorrected_total or 0) + uncorrected
         if corrected is not None and uncorrected is not None:
             cohort_ids.append(channel.channel_id)
             cohort_corrected += corrected
             cohort_uncorrected += uncorrected
+        elif corrected is not None:
+            corrected_only += corrected
+            any_corrected = True
+        elif uncorrected is not None:
+            uncorrected_only += uncorrected
+            any_uncorrected = True
+    corrected_total = cohort_corrected + corrected_only if cohort_ids or any_corrected else None
+    uncorrected_total = (
+        cohort_uncorrected + uncorrected_only if cohort_ids or any_uncorrected else None
+    )
     ds_count = len(reading.downstream)
     coverage = round(len(cohort_ids) / ds_count, 3) if ds_count else 0.0
     if not cohort_ids:
@@ -557,8 +658,8 @@ def analyze(
     to pass next time.
     """
     prepared = _prepare(profile)
-    ds = _analyze_direction(reading.downstream, prepared, True, profile.ds_symbol_rate_ksym)
-    us = _analyze_direction(reading.upstream, prepared, False, profile.us_symbol_rate_ksym)
+    ds = _analyze_direction(reading.downstream, prepared, downstream=True)
+    us = _analyze_direction(reading.upstream, prepared, downstream=False)
     errors = _errors(reading, profile, baseline, last_spike_at)
 
     issues: list[tuple[str, int]] = []
@@ -581,9 +682,9 @@ def analyze(
             issues.append(("uncorr_errors_high", 2))
 
     level = max((lvl for _, lvl in issues), default=0)
-    ds_power_min, ds_power_max, ds_power_avg = ds.power.stats()
-    ds_snr_min, ds_snr_max, ds_snr_avg = ds.snr.stats()
-    us_power_min, us_power_max, us_power_avg = us.power.stats()
+    ds_power_min, ds_power_max, ds_power_avg = _stats(ds.powers)
+    ds_snr_min, ds_snr_max, ds_snr_avg = _stats(ds.snrs)
+    us_power_min, us_power_max, us_power_avg = _stats(us.powers)
     total_channels = len(reading.downstream) + len(reading.upstream)
     summary = Summary(
         health=LINE_HEALTH_BY_LEVEL[level],

@@ -121,9 +121,12 @@ def detect(
     events: list[Event] = []
     state = _health(state, current, rules, events)
     _power(previous, current, rules, events)
-    _snr(previous, current, events)
-    _channels(previous, current, events)
-    _modulation(previous, current, events)
+    # The channel rules look channels of the previous poll up by id; the maps
+    # are built once here rather than once per rule.
+    before_ds, before_us = _by_id(previous.downstream), _by_id(previous.upstream)
+    _snr(previous, current, before_ds, events)
+    _channels(before_ds, before_us, current, events)
+    _modulation(before_ds, before_us, current, events)
     _restart(previous, current, rules, events)
     _spike(previous, current, rules, events)
     _device(previous, current, events)
@@ -187,31 +190,42 @@ def _power(
 
 
 def _by_id(channels: tuple[ChannelAnalysis, ...]) -> dict[int, ChannelAnalysis]:
+    """Return the channels by id (the last one wins if a modem repeats an id)."""
     return {item.channel.channel_id: item for item in channels}
 
 
-def _snr(previous: Analysis, current: Analysis, events: list[Event]) -> None:
+def _snr(
+    previous: Analysis,
+    current: Analysis,
+    before: dict[int, ChannelAnalysis],
+    events: list[Event],
+) -> None:
     if previous.summary.ds_snr_min == current.summary.ds_snr_min:
         return
-    before = _by_id(previous.downstream)
     affected = []
     worst = 0
     for item in current.downstream:
-        old = before.get(item.channel.channel_id)
-        if old is None or item.snr_health is None or old.snr_health is None:
+        # Only a channel whose SNR is not good now can have got worse to a
+        # non-good grade, so good ones (all, on a healthy line) are skipped
+        # before the lookup of their previous grade.
+        if item.snr_health is None:
             continue
         level = _HEALTH_LEVEL[item.snr_health]
-        if level and level > _HEALTH_LEVEL[old.snr_health]:
-            worst = max(worst, level)
-            affected.append(
-                {
-                    "channel_id": item.channel.channel_id,
-                    "previous": old.channel.snr_db,
-                    "current": item.channel.snr_db,
-                    "delta": round((item.channel.snr_db or 0.0) - (old.channel.snr_db or 0.0), 2),
-                    "health": str(item.snr_health),
-                }
-            )
+        if not level:
+            continue
+        old = before.get(item.channel.channel_id)
+        if old is None or old.snr_health is None or level <= _HEALTH_LEVEL[old.snr_health]:
+            continue
+        worst = max(worst, level)
+        affected.append(
+            {
+                "channel_id": item.channel.channel_id,
+                "previous": old.channel.snr_db,
+                "current": item.channel.snr_db,
+                "delta": round((item.channel.snr_db or 0.0) - (old.channel.snr_db or 0.0), 2),
+                "health": str(item.snr_health),
+            }
+        )
     if not affected:
         return
     events.append(
@@ -230,12 +244,17 @@ def _snr(previous: Analysis, current: Analysis, events: list[Event]) -> None:
     )
 
 
-def _channels(previous: Analysis, current: Analysis, events: list[Event]) -> None:
+def _channels(
+    before_ds: dict[int, ChannelAnalysis],
+    before_us: dict[int, ChannelAnalysis],
+    current: Analysis,
+    events: list[Event],
+) -> None:
     for direction, before, after in (
-        ("downstream", previous.downstream, current.downstream),
-        ("upstream", previous.upstream, current.upstream),
+        ("downstream", before_ds, current.downstream),
+        ("upstream", before_us, current.upstream),
     ):
-        old_ids = {item.channel.channel_id for item in before}
+        old_ids = before.keys()
         new_ids = {item.channel.channel_id for item in after}
         if old_ids == new_ids:
             continue
@@ -257,17 +276,21 @@ def _channels(previous: Analysis, current: Analysis, events: list[Event]) -> Non
         )
 
 
-def _modulation(previous: Analysis, current: Analysis, events: list[Event]) -> None:
+def _modulation(
+    before_ds: dict[int, ChannelAnalysis],
+    before_us: dict[int, ChannelAnalysis],
+    current: Analysis,
+    events: list[Event],
+) -> None:
     downgrades: list[dict[str, Any]] = []
     upgrades: list[dict[str, Any]] = []
     critical = False
     for direction, before, after in (
-        ("downstream", previous.downstream, current.downstream),
-        ("upstream", previous.upstream, current.upstream),
+        ("downstream", before_ds, current.downstream),
+        ("upstream", before_us, current.upstream),
     ):
-        old_by_id = _by_id(before)
         for item in after:
-            old = old_by_id.get(item.channel.channel_id)
+            old = before.get(item.channel.channel_id)
             if old is None or old.channel.modulation == item.channel.modulation:
                 continue
             old_rank, new_rank = _rank(old.channel.modulation), _rank(item.channel.modulation)
@@ -310,12 +333,14 @@ def _modulation(previous: Analysis, current: Analysis, events: list[Event]) -> N
         )
 
 
-def _counters(analysis: Analysis) -> dict[int, tuple[int, int]]:
-    return {
-        item.channel.channel_id: (item.channel.corrected, item.channel.uncorrected)
-        for item in analysis.downstream
-        if item.channel.corrected is not None and item.channel.uncorrected is not None
-    }  # type: ignore[misc]
+def _counters(channels: tuple[ChannelAnalysis, ...]) -> dict[int, tuple[int, int]]:
+    """Return the codeword counters of the channels that report both, by id."""
+    counters = {}
+    for item in channels:
+        channel = item.channel
+        if channel.corrected is not None and channel.uncorrected is not None:
+            counters[channel.channel_id] = (channel.corrected, channel.uncorrected)
+    return counters
 
 
 def _restart(
@@ -325,8 +350,16 @@ def _restart(
 
     A restart resets every counter at once, so most overlapping channels must
     fall and none may rise; a single channel re-locking is not a restart.
+    All conditions must hold, so the cheapest goes first: on nearly every poll
+    the line totals rise and the channels need not be looked at.
     """
-    before, after = _counters(previous), _counters(current)
+    old_summary, new_summary = previous.summary, current.summary
+    if not (
+        _fell(old_summary.ds_correctable_errors, new_summary.ds_correctable_errors)
+        or _fell(old_summary.ds_uncorrectable_errors, new_summary.ds_uncorrectable_errors)
+    ):
+        return
+    before, after = _counters(previous.downstream), _counters(current.downstream)
     overlap = before.keys() & after.keys()
     count = len(overlap)
     if (
@@ -343,12 +376,6 @@ def _restart(
         elif new_c > old_c or new_u > old_u:
             rising += 1
     if rising or falling < rules.restart_falling_ratio * count:
-        return
-    old_summary, new_summary = previous.summary, current.summary
-    if not (
-        _fell(old_summary.ds_correctable_errors, new_summary.ds_correctable_errors)
-        or _fell(old_summary.ds_uncorrectable_errors, new_summary.ds_uncorrectable_errors)
-    ):
         return
     events.append(
         Event(

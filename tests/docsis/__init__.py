@@ -1,0 +1,1 @@
+"""Tests of the plain-Python DOCSIS library (no Home Assistant needed)."""

@@ -2,15 +2,42 @@
 
 from __future__ import annotations
 
-from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, Platform
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import config_validation as cv
+import asyncio
+from datetime import datetime
+
+from homeassistant.const import (
+    CONF_PASSWORD,
+    CONF_URL,
+    CONF_USERNAME,
+    EVENT_HOMEASSISTANT_STOP,
+    Platform,
+)
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryError
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import dt as dt_util
 
-from .const import CONF_MODEM_TYPE, DOMAIN
+from .const import (
+    CONF_MODEM_TYPE,
+    CONF_RETENTION_DAYS,
+    DEFAULT_RETENTION_DAYS,
+    DEMO_MODEM,
+    DOMAIN,
+    PRUNE_INTERVAL,
+)
 from .coordinator import DocsightConfigEntry, DocsightRuntimeData, ModemCoordinator
 from .docsis.drivers import MODEM_TYPES, DriverConfig
+from .docsis.storage import StoreError
+from .history import (
+    HISTORY_FILE,
+    HistoryWorker,
+    async_prune,
+    async_start_history,
+    history_dir,
+    remove_history,
+)
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [
@@ -30,12 +57,36 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: DocsightConfigEntry) -> bool:
-    """Connect to the modem, poll it once, and set up the platforms."""
+    """Open the history, connect to the modem, poll it once, and set up the platforms."""
     # Imported here, not at the top: it pulls in zeroconf and costs the
     # library's command line (which imports this package) well over a second.
     from homeassistant.helpers.aiohttp_client import async_get_clientsession  # noqa: PLC0415
 
     modem_type = MODEM_TYPES[entry.data[CONF_MODEM_TYPE]]
+    is_demo = modem_type.key == DEMO_MODEM
+    retention_days = int(entry.options.get(CONF_RETENTION_DAYS, DEFAULT_RETENTION_DAYS))
+
+    # Registered first, so it is also the last thing a failed setup undoes;
+    # and closing waits for every write queued before it.
+    worker = HistoryWorker(hass, history_dir(hass, entry.entry_id) / HISTORY_FILE)
+    entry.async_on_unload(worker.async_close)
+    try:
+        await worker.async_open()
+    except (StoreError, OSError) as err:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="history_unavailable",
+            translation_placeholders={"path": str(worker.path), "error": str(err)},
+        ) from err
+
+    async def _async_close_on_stop(_event: Event) -> None:
+        # Home Assistant does not unload entries when it stops: close the
+        # store (checkpointing its journal) and stop the thread all the same.
+        await worker.async_close()
+
+    # Not async_listen_once: removing a once-listener after it fired logs an error.
+    entry.async_on_unload(hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, _async_close_on_stop))
+
     driver = modem_type.factory(
         DriverConfig(
             url=entry.data.get(CONF_URL),
@@ -45,14 +96,56 @@ async def async_setup_entry(hass: HomeAssistant, entry: DocsightConfigEntry) -> 
             time_zone=dt_util.get_default_time_zone(),
         )
     )
-    coordinator = ModemCoordinator(hass, entry, driver, modem_type)
+    coordinator = ModemCoordinator(hass, entry, driver, modem_type, worker)
     entry.async_on_unload(driver.async_close)
+
+    # Housekeeping (and, for a fresh demo, months of seeded history) in the
+    # background: the entities are live while it runs.  Started before the
+    # first poll so that its work is queued on the store's thread first.
+    platforms_ready = asyncio.Event()
+    entry.async_create_background_task(
+        hass,
+        async_start_history(
+            hass,
+            worker,
+            is_demo=is_demo,
+            retention_days=retention_days,
+            device_key=coordinator.device_key,
+            platforms_ready=platforms_ready,
+        ),
+        name=f"{DOMAIN} history start-up {entry.title}",
+    )
     await coordinator.async_config_entry_first_refresh()
-    entry.runtime_data = DocsightRuntimeData(modem=coordinator, modem_type=modem_type)
+    entry.runtime_data = DocsightRuntimeData(
+        modem=coordinator, modem_type=modem_type, history=worker
+    )
+    _remove_other_devices(hass, entry, coordinator.device_key)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    platforms_ready.set()
+
+    @callback
+    def _prune_daily(_now: datetime) -> None:
+        entry.async_create_background_task(
+            hass, async_prune(worker, retention_days), name=f"{DOMAIN} prune {entry.title}"
+        )
+
+    entry.async_on_unload(async_track_time_interval(hass, _prune_daily, PRUNE_INTERVAL))
     return True
 
 
+def _remove_other_devices(hass: HomeAssistant, entry: DocsightConfigEntry, device_key: str) -> None:
+    """Drop devices the entry no longer has: the demo modem after a switch to a real one."""
+    registry = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+        if (DOMAIN, device_key) not in device.identifiers:
+            registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)
+
+
 async def async_unload_entry(hass: HomeAssistant, entry: DocsightConfigEntry) -> bool:
-    """Unload the platforms; the driver is closed by the unload callback."""
+    """Unload the platforms; the unload callbacks close the driver and the history."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: DocsightConfigEntry) -> None:
+    """Delete the entry's history folder with the entry."""
+    await hass.async_add_executor_job(remove_history, history_dir(hass, entry.entry_id))

@@ -3,6 +3,8 @@
 Every path that stores connection data polls the modem first, so an entry is
 never created with settings that cannot work, and each failure gets its own
 message (cannot connect, wrong credentials, locked out, not such a modem).
+Reconfiguring the demo entry turns it into a real modem: the user's journal
+stays, the demo's made-up history goes (on the next setup of the entry).
 """
 
 from __future__ import annotations
@@ -32,7 +34,17 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from .const import CONF_HEALTH_HYSTERESIS, CONF_MODEM_TYPE, DEMO_MODEM, DOMAIN, LOGGER
+from .const import (
+    CONF_HEALTH_HYSTERESIS,
+    CONF_MODEM_TYPE,
+    CONF_RETENTION_DAYS,
+    DEFAULT_RETENTION_DAYS,
+    DEMO_MODEM,
+    DOMAIN,
+    LOGGER,
+    MAX_RETENTION_DAYS,
+    MIN_RETENTION_DAYS,
+)
 from .docsis.drivers import (
     MODEM_TYPES,
     DriverConfig,
@@ -47,6 +59,25 @@ from .docsis.model import Reading
 
 DEMO_TITLE = "DOCSight Demo"
 CREDENTIAL_KEYS = (CONF_URL, CONF_USERNAME, CONF_PASSWORD)
+
+
+def _modem_type_schema(types: list[str]) -> vol.Schema:
+    """Return the form that picks one of ``types``."""
+    return vol.Schema(
+        {
+            vol.Required(CONF_MODEM_TYPE): SelectSelector(
+                SelectSelectorConfig(
+                    options=types, translation_key=CONF_MODEM_TYPE, mode=SelectSelectorMode.LIST
+                )
+            )
+        }
+    )
+
+
+def _title(reading: Reading, modem_type: ModemType) -> str:
+    """Return the entry title for a modem: its manufacturer and model, else its type."""
+    device = reading.device
+    return " ".join(filter(None, (device.manufacturer, device.model))) or modem_type.name
 
 
 def _without_credentials(data: Mapping[str, Any], keep_username: bool = False) -> dict[str, Any]:
@@ -109,18 +140,7 @@ class DocsightConfigFlow(ConfigFlow, domain=DOMAIN):
                 return await self.async_step_demo()
             return await self.async_step_connection()
         return self.async_show_form(
-            step_id="user",
-            data_schema=vol.Schema(
-                {
-                    vol.Required(CONF_MODEM_TYPE): SelectSelector(
-                        SelectSelectorConfig(
-                            options=list(MODEM_TYPES),
-                            translation_key=CONF_MODEM_TYPE,
-                            mode=SelectSelectorMode.LIST,
-                        )
-                    )
-                }
-            ),
+            step_id="user", data_schema=_modem_type_schema(list(MODEM_TYPES))
         )
 
     async def async_step_demo(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
@@ -175,11 +195,9 @@ class DocsightConfigFlow(ConfigFlow, domain=DOMAIN):
                 self._abort_if_unique_id_configured(
                     updates={key: user_input[key] for key in CREDENTIAL_KEYS if key in user_input}
                 )
-                title = (
-                    " ".join(filter(None, (device.manufacturer, device.model))) or modem_type.name
-                )
                 return self.async_create_entry(
-                    title=title, data={CONF_MODEM_TYPE: modem_type.key, **user_input}
+                    title=_title(reading, modem_type),
+                    data={CONF_MODEM_TYPE: modem_type.key, **user_input},
                 )
         return self.async_show_form(
             step_id="connection",
@@ -234,8 +252,8 @@ class DocsightConfigFlow(ConfigFlow, domain=DOMAIN):
         """Change the address or credentials of a configured modem."""
         entry = self._get_reconfigure_entry()
         modem_type = MODEM_TYPES[entry.data[CONF_MODEM_TYPE]]
-        if not modem_type.needs_url:
-            return self.async_abort(reason="nothing_to_reconfigure")
+        if modem_type.key == DEMO_MODEM:
+            return await self.async_step_reconfigure_modem()
         errors: dict[str, str] = {}
         if user_input is not None:
             data = {CONF_MODEM_TYPE: modem_type.key, **user_input}
@@ -260,26 +278,88 @@ class DocsightConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
+    async def async_step_reconfigure_modem(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Switch the demo to a real modem: first its type."""
+        if user_input is not None:
+            self._modem_type = MODEM_TYPES[user_input[CONF_MODEM_TYPE]]
+            return await self.async_step_reconfigure_connection()
+        return self.async_show_form(
+            step_id="reconfigure_modem",
+            data_schema=_modem_type_schema([key for key in MODEM_TYPES if key != DEMO_MODEM]),
+        )
+
+    async def async_step_reconfigure_connection(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Switch the demo to a real modem: how to reach it, tested before saving."""
+        if self._modem_type is None:
+            return await self.async_step_reconfigure_modem()
+        modem_type = self._modem_type
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            reading, error = await self._async_test(modem_type, user_input)
+            if reading is None:
+                errors["base"] = error or "unknown"
+            else:
+                device = reading.device
+                await self.async_set_unique_id(
+                    device.serial or device.mac or user_input[CONF_URL], raise_on_progress=False
+                )
+                # The modem has an entry of its own already: keep the demo.
+                self._abort_if_unique_id_configured()
+                return self.async_update_reload_and_abort(
+                    self._get_reconfigure_entry(),
+                    unique_id=self.unique_id,
+                    title=_title(reading, modem_type),
+                    data={CONF_MODEM_TYPE: modem_type.key, **user_input},
+                )
+        return self.async_show_form(
+            step_id="reconfigure_connection",
+            data_schema=self.add_suggested_values_to_schema(
+                self._connection_schema(modem_type),
+                user_input or {CONF_URL: modem_type.default_url},
+            ),
+            errors=errors,
+            description_placeholders={"modem": modem_type.name},
+        )
+
 
 class DocsightOptionsFlow(OptionsFlowWithReload):
-    """Tune how events are raised."""
+    """Tune how events are raised and how long the history is kept."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show the options."""
         if user_input is not None:
             return self.async_create_entry(
-                data={CONF_HEALTH_HYSTERESIS: int(user_input[CONF_HEALTH_HYSTERESIS])}
+                data={
+                    CONF_HEALTH_HYSTERESIS: int(user_input[CONF_HEALTH_HYSTERESIS]),
+                    CONF_RETENTION_DAYS: int(user_input[CONF_RETENTION_DAYS]),
+                }
             )
+        options = self.config_entry.options
         return self.async_show_form(
             step_id="init",
             data_schema=vol.Schema(
                 {
                     vol.Required(
-                        CONF_HEALTH_HYSTERESIS,
-                        default=self.config_entry.options.get(CONF_HEALTH_HYSTERESIS, 0),
+                        CONF_HEALTH_HYSTERESIS, default=options.get(CONF_HEALTH_HYSTERESIS, 0)
                     ): NumberSelector(
                         NumberSelectorConfig(min=0, max=12, step=1, mode=NumberSelectorMode.BOX)
-                    )
+                    ),
+                    vol.Required(
+                        CONF_RETENTION_DAYS,
+                        default=options.get(CONF_RETENTION_DAYS, DEFAULT_RETENTION_DAYS),
+                    ): NumberSelector(
+                        NumberSelectorConfig(
+                            min=MIN_RETENTION_DAYS,
+                            max=MAX_RETENTION_DAYS,
+                            step=1,
+                            mode=NumberSelectorMode.BOX,
+                            unit_of_measurement="d",
+                        )
+                    ),
                 }
             ),
         )

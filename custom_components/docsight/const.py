@@ -18,3 +18,15 @@ DEMO_MODEM: Final = "demo"
 MIN_MANUAL_POLL_GAP: Final = timedelta(seconds=10)
 # Longest a single poll may take before it counts as a failure.
 POLL_TIMEOUT: Final = 60
+
+# Retention of the entry's own history (measured data only: the journal and
+# incidents are the user's and never pruned).
+CONF_RETENTION_DAYS: Final = "retention_days"
+DEFAULT_RETENTION_DAYS: Final = 365
+MIN_RETENTION_DAYS: Final = 30
+MAX_RETENTION_DAYS: Final = 3650
+PRUNE_INTERVAL: Final = timedelta(days=1)
+
+# A fresh demo entry gets this much history, seeded in the background.
+DEMO_HISTORY_DAYS: Final = 270
+DEMO_HISTORY_SEED: Final = 0

@@ -3,6 +3,7 @@
 The coordinator owns the schedule and what must survive from one poll to the
 next (error baseline, last error spike, event-detector state, boot time); the
 library's ``analyze`` and ``detect`` stay pure functions of what it hands them.
+Every successful poll goes into the entry's history store as well.
 """
 
 from __future__ import annotations
@@ -25,7 +26,14 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .const import CONF_HEALTH_HYSTERESIS, DOMAIN, LOGGER, MIN_MANUAL_POLL_GAP, POLL_TIMEOUT
+from .const import (
+    CONF_HEALTH_HYSTERESIS,
+    DEMO_MODEM,
+    DOMAIN,
+    LOGGER,
+    MIN_MANUAL_POLL_GAP,
+    POLL_TIMEOUT,
+)
 from .docsis.analyzer import Analysis, ErrorBaseline, analyze
 from .docsis.backoff import Backoff, stable_boot_time
 from .docsis.drivers import (
@@ -38,6 +46,8 @@ from .docsis.drivers import (
     UnsupportedModemError,
 )
 from .docsis.events import DetectorRules, DetectorState, Event, EventType, detect
+from .docsis.storage import HistoryStore
+from .history import HistoryWorker
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +66,7 @@ class DocsightRuntimeData:
 
     modem: ModemCoordinator
     modem_type: ModemType
+    history: HistoryWorker
 
 
 type DocsightConfigEntry = ConfigEntry[DocsightRuntimeData]
@@ -72,6 +83,7 @@ class ModemCoordinator(DataUpdateCoordinator[ModemData]):
         entry: DocsightConfigEntry,
         driver: ModemDriver,
         modem_type: ModemType,
+        history: HistoryWorker,
     ) -> None:
         """Set up the schedule; nothing is fetched until the first refresh."""
         self.poll_interval = timedelta(seconds=modem_type.poll_interval)
@@ -85,6 +97,8 @@ class ModemCoordinator(DataUpdateCoordinator[ModemData]):
         )
         self.driver = driver
         self.modem_type = modem_type
+        self.history = history
+        self.is_demo = modem_type.key == DEMO_MODEM
         self.rules = DetectorRules(
             health_hysteresis=int(entry.options.get(CONF_HEALTH_HYSTERESIS, 0))
         )
@@ -98,6 +112,7 @@ class ModemCoordinator(DataUpdateCoordinator[ModemData]):
         self._last_spike_at: datetime | None = None
         self._boot_time: datetime | None = None
         self._poll_count = 0
+        self._history_failing = False
 
     @property
     def device_key(self) -> str:
@@ -154,12 +169,49 @@ class ModemCoordinator(DataUpdateCoordinator[ModemData]):
             self._record_success(now)
             if any(event.event_type is EventType.DEVICE_SW_UPDATE for event in events):
                 self._update_device_firmware(reading.device.firmware)
+            self._save_poll(analysis, tuple(events))
             return ModemData(
                 analysis=analysis,
                 events=tuple(events),
                 poll_count=self._poll_count,
                 boot_time=self._boot_time,
             )
+
+    def _save_poll(self, analysis: Analysis, events: tuple[Event, ...]) -> None:
+        """Queue the poll for the history store without making the poll wait for it.
+
+        The write is queued on the store's thread at once, so writes keep the
+        order of the polls and anything read later (a service, diagnostics)
+        sees them; but the poll does not wait for the write, which may sit
+        behind minutes of demo seeding on a small machine.  The entry tracks
+        the task, so unloading waits for it before the store is closed.
+        """
+        if not self.history.is_open:
+            return  # the entry is unloading: the store is closed or closing
+        self.config_entry.async_create_task(
+            self.hass,
+            self._async_write_poll(analysis, events),
+            name=f"{DOMAIN} store poll {self.config_entry.title}",
+            eager_start=True,
+        )
+
+    async def _async_write_poll(self, analysis: Analysis, events: tuple[Event, ...]) -> None:
+        """Write one poll; a failing store is logged once per streak and never fails the poll."""
+        try:
+            await self.history.run(HistoryStore.save_poll, analysis, events, is_demo=self.is_demo)
+        except Exception as err:  # noqa: BLE001 - the poll stands whatever the store does
+            if not self._history_failing:
+                self._history_failing = True
+                LOGGER.warning(
+                    "%s: cannot store polls in the history (%s); polling goes on, "
+                    "and this is logged again only after a write has succeeded",
+                    self.name,
+                    err,
+                )
+            return
+        if self._history_failing:
+            self._history_failing = False
+            LOGGER.info("%s: polls are stored in the history again", self.name)
 
     def _record_failure(self, now: datetime, err: BaseException) -> None:
         penalty = self.backoff.record_failure(now)

@@ -1,4 +1,4 @@
-"""Diagnostics: configuration (secrets redacted), poller state and the last analysis."""
+"""Diagnostics: configuration (secrets redacted), poller state, the last analysis, the history."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from homeassistant.core import HomeAssistant
 
 from .coordinator import DocsightConfigEntry
 from .docsis.serialize import analysis_to_json, event_to_json
+from .docsis.storage import HistoryStore
 from .services import entry_status
 
 TO_REDACT = {
@@ -29,6 +30,12 @@ async def async_get_config_entry_diagnostics(
     """Return what a bug report needs, without credentials, addresses or serials."""
     coordinator = entry.runtime_data.modem
     data = coordinator.data
+    worker = entry.runtime_data.history
+    history: dict[str, Any]
+    try:
+        history = await worker.run(_history_diagnostics)
+    except Exception as err:  # noqa: BLE001 - a bug report must come out whatever the store does
+        history = {"error": str(err) or type(err).__name__}
     return async_redact_data(
         {
             "entry": {
@@ -39,6 +46,12 @@ async def async_get_config_entry_diagnostics(
             "status": entry_status(entry),
             "last_reading": analysis_to_json(data.analysis) if data else None,
             "last_events": [event_to_json(event) for event in data.events] if data else [],
+            "history": history,
         },
         TO_REDACT,
     )
+
+
+def _history_diagnostics(store: HistoryStore) -> dict[str, Any]:
+    """Return the store's schema version and row counts (runs on the store's thread)."""
+    return {"schema_version": store.schema_version, "rows": store.counts()}

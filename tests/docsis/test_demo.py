@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -18,21 +19,24 @@ from custom_components.docsight.docsis.drivers import (
     ModemParseError,
     UnsupportedModemError,
     create_driver,
+    demo as demo_module,
 )
 from custom_components.docsight.docsis.drivers.demo import (
+    OFDMA_PROFILE_BY_HOUR,
     UPTIME_PERIOD,
     DemoModem,
     is_bad_period,
+    ofdma_profile,
+    slot_uniforms,
 )
 from custom_components.docsight.docsis.events import EventType, Severity, detect
-from custom_components.docsight.docsis.model import Direction, Family, Reading
+from custom_components.docsight.docsis.model import Channel, Direction, Family, Reading
 
-# 10 January is day 10 of the year, so its 02-08 h are a bad night; at 04:00
-# UTC the OFDMA profile cycle is at its 1024QAM step.
+# 10 January is day 10 of the year, so its 02-08 h are a bad night.
 BAD_NIGHT = datetime(2026, 1, 10, 4, 0, tzinfo=UTC)
 NOON = datetime(2026, 1, 11, 12, 0, tzinfo=UTC)
-OFDMA_CYCLE = (256, 128, 256, 512, 1024, 512, 256, 128)
 OFDMA_OFFSET = {1024: 0.0, 512: -1.6, 256: -3.4, 128: -5.2}
+BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def _modem(seed: int = 1, scenario: str = "auto") -> DemoModem:
@@ -180,6 +184,8 @@ def test_bad_scenario_degrades_the_line() -> None:
     assert [down[i] for i in range(19, 25)] == ["64QAM"] * 6
     assert down[33] == "1024QAM"
     assert [up[i] for i in (1, 2, 3, 4)] == ["64QAM", "64QAM", "16QAM", "16QAM"]
+    assert up[5] == "128QAM"
+    assert reading.upstream[4].power_dbmv == pytest.approx(46.0 - 5.2, abs=0.36)
 
     result = analyze(reading)
     assert result.summary.health is not LineHealth.GOOD
@@ -229,7 +235,7 @@ def test_good_scenario_on_a_bad_night_is_good() -> None:
 
 
 def test_good_scenario_has_no_downgrades_at_any_hour() -> None:
-    """Only the OFDMA profile cycle (and its power offset) moves in the good scenario."""
+    """Only the OFDMA profile's daily rhythm (and its power offset) moves in the good scenario."""
     modem = _modem(scenario="good")
     for when in _times(BAD_NIGHT - timedelta(hours=4), 96, timedelta(minutes=15)):
         down, up = _modulations(modem.read(when))
@@ -237,18 +243,50 @@ def test_good_scenario_has_no_downgrades_at_any_hour() -> None:
         assert [up[i] for i in (1, 2, 3, 4)] == ["64QAM"] * 4
 
 
-def test_ofdma_profile_cycles_hourly_with_power_offsets() -> None:
-    start = datetime(2026, 1, 11, 0, 30, tzinfo=UTC)  # hour index 0 of the cycle
-    assert (int(start.timestamp()) // 3600) % 8 == 0
+@pytest.mark.parametrize("zone", [UTC, BERLIN])
+def test_ofdma_profile_follows_the_local_day_with_power_offsets(zone: ZoneInfo) -> None:
+    """00-17 h 1024QAM, 17-19 h 512QAM, 19-23 h 256QAM, 23-24 h 512QAM, at 46.0 dBmV + offset."""
+    expected = dict.fromkeys(range(17), 1024) | {17: 512, 18: 512, 23: 512}
+    expected |= dict.fromkeys(range(19, 23), 256)
+    assert dict(enumerate(OFDMA_PROFILE_BY_HOUR)) == expected
     modem = _modem(scenario="good")
-    seen = []
-    for hour in range(16):
-        ofdma = modem.read(start + timedelta(hours=hour)).upstream[4]
-        profile = OFDMA_CYCLE[hour % 8]
-        assert ofdma.modulation == f"{profile}QAM"
-        assert ofdma.power_dbmv == pytest.approx(45.0 + OFDMA_OFFSET[profile], abs=0.36)
-        seen.append(ofdma.modulation)
-    assert seen[:8] == seen[8:]
+    for day in (11, 12):  # two ordinary days, the same rhythm
+        for hour in range(24):
+            for minute in (0, 59):
+                when = datetime(2026, 1, day, hour, minute, tzinfo=zone)
+                ofdma = modem.read(when).upstream[4]
+                profile = expected[hour]
+                assert ofdma.modulation == f"{profile}QAM"
+                assert ofdma_profile(when) == profile
+                assert ofdma.power_dbmv == pytest.approx(46.0 + OFDMA_OFFSET[profile], abs=0.36)
+
+
+def test_ofdma_profile_on_a_bad_night_is_128qam() -> None:
+    assert ofdma_profile(BAD_NIGHT, bad=True) == 128
+    ofdma = _modem().read(BAD_NIGHT).upstream[4]
+    assert ofdma.modulation == "128QAM"
+    assert ofdma.power_dbmv == pytest.approx(46.0 - 5.2, abs=0.36)
+    # The morning after, the daily rhythm is back.
+    assert _modem().read(BAD_NIGHT + timedelta(hours=5)).upstream[4].modulation == "1024QAM"
+
+
+def test_good_line_changes_health_only_for_the_evening() -> None:
+    """The daily rhythm costs two health changes a day, not one an hour.
+
+    The 256QAM evening profile sits 3.4 dB lower, a tolerated OFDMA level;
+    the other hours are good.
+    """
+    modem = _modem(8, scenario="good")
+    state = None
+    changes = []
+    for when in _times(datetime(2026, 1, 11, 0, 0, tzinfo=BERLIN), 96 * 3, timedelta(minutes=15)):
+        events, state = detect(state, analyze(modem.read(when)))
+        changes += [
+            (when.astimezone(BERLIN).hour, event.details["current"])
+            for event in events
+            if event.event_type is EventType.HEALTH_CHANGE
+        ]
+    assert changes == [(19, "tolerated"), (23, "good")] * 3
 
 
 def test_evening_upstream_downgrades_in_auto_mode_only() -> None:
@@ -271,6 +309,46 @@ def test_evening_upstream_downgrades_in_auto_mode_only() -> None:
     # Never at noon.
     for when in _times(NOON, 16, timedelta(minutes=15)):
         assert _modulations(auto.read(when))[1][3] == "64QAM"
+
+
+def test_slot_uniforms_depend_only_on_seed_and_slot() -> None:
+    first = slot_uniforms(1, 100)
+    assert first == slot_uniforms(1, 100)
+    assert first not in (slot_uniforms(1, 101), slot_uniforms(2, 100))
+    assert all(0.0 <= value < 1.0 for value in (*first, *slot_uniforms(-5, -3)))
+    values = [value for slot in range(3000) for value in slot_uniforms(7, slot)]
+    assert 0.48 < sum(values) / len(values) < 0.52
+    assert 0.23 < sum(value < 0.25 for value in values) / len(values) < 0.27
+
+
+def test_fast_channels_equal_the_constructor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo builds its channels through a slot twin; they are ordinary Channels."""
+    assert demo_module._FAST_CHANNEL
+    fast = _modem(4).read(BAD_NIGHT)
+    monkeypatch.setattr(demo_module, "_FAST_CHANNEL", False)
+    slow = _modem(4).read(BAD_NIGHT)
+    assert fast == slow
+    for built, constructed in zip(
+        (*fast.downstream, *fast.upstream), (*slow.downstream, *slow.upstream), strict=True
+    ):
+        assert type(built) is Channel
+        assert hash(built) == hash(constructed)
+        assert repr(built) == repr(constructed)
+    with pytest.raises(AttributeError):
+        fast.downstream[0].power_dbmv = 1.0  # type: ignore[misc]
+
+
+def test_fast_channels_fall_back_when_channel_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert demo_module._fast_channel_works()
+    monkeypatch.setattr(demo_module, "_CHANNEL_FIELDS", ("direction",))
+    assert not demo_module._fast_channel_works()
+    monkeypatch.undo()
+
+    class Wider:  # a layout __class__ assignment refuses
+        __slots__ = (*demo_module._CHANNEL_FIELDS, "extra")
+
+    monkeypatch.setattr(demo_module, "_ChannelSlots", Wider)
+    assert not demo_module._fast_channel_works()
 
 
 def test_slot_decisions_do_not_depend_on_polling_history() -> None:

@@ -32,6 +32,7 @@ from custom_components.docsight.docsis.serialize import (
     parse_time,
     reading_from_json,
 )
+from custom_components.docsight.docsis.storage import HistoryStore
 
 from .factories import T0, analysis, ds, us
 
@@ -404,3 +405,102 @@ def test_module_entry_point_polls_the_demo_modem() -> None:
     assert [ch["channel_id"] for ch in data["downstream"]] == [*range(1, 25), 33]
     assert data["summary"]["ds_total"] == 25
     assert reading_from_json(data).upstream[4].family is Family.OFDMA
+
+
+# --- seed-demo ---------------------------------------------------------------------
+
+
+def test_cli_seed_demo_fills_a_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    db = tmp_path / "sub" / "history.db"
+    assert _main(["seed-demo", "--db", str(db), "--days", "2", "--seed", "4"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"seeded {db} (Europe/Berlin) in ")
+    assert "  snapshots: 192\n" in out
+    for table in ("events", "journal_entries", "incidents", "speedtest_results", "bqm_graphs"):
+        assert f"  {table}: " in out
+    assert "  bnetz_measurements: 9\n" in out
+    size = db.stat().st_size
+    assert f"  on disk: {size} bytes, {size / 192:.0f} bytes per snapshot" in out
+
+    store = HistoryStore.open(db)
+    try:
+        assert store.snapshot_count(is_demo=True) == 192
+        latest = store.latest_snapshot()
+        assert latest is not None
+        assert latest.device.serial == "DEMO00004"
+        assert datetime.now(UTC) - latest.summary.ts < timedelta(minutes=16)
+    finally:
+        store.close()
+
+    # Seeding again replaces the demo rows.
+    assert _main(["seed-demo", "--db", str(db), "--days", "1", "--time-zone", "UTC"]) == 0
+    assert "(UTC)" in capsys.readouterr().out
+    store = HistoryStore.open(db)
+    try:
+        assert store.snapshot_count() == 96
+    finally:
+        store.close()
+
+
+def test_cli_seed_demo_finds_the_machines_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TZ", raising=False)
+    zone = cli._local_zone(None)
+    assert zone.utcoffset(datetime.now()) is not None
+    monkeypatch.setenv("TZ", ":Europe/Berlin")
+    assert str(cli._local_zone(None)) == "Europe/Berlin"
+    monkeypatch.setenv("TZ", "No/Such_Zone")
+    assert cli._local_zone(None).utcoffset(datetime.now()) is not None
+    assert str(cli._local_zone("America/New_York")) == "America/New_York"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--days", "0"], "must be at least 1"),
+        (["--days", "x"], "invalid _positive value"),
+    ],
+)
+def test_cli_seed_demo_rejects_bad_days(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        _main(["seed-demo", "--db", str(tmp_path / "h.db"), *argv])
+    assert info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_cli_seed_demo_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    not_a_db = tmp_path / "garbage.db"
+    not_a_db.write_bytes(b"this is not a database" * 100)
+    assert _main(["seed-demo", "--db", str(not_a_db), "--days", "1"]) == 2
+    assert "cannot open history database" in capsys.readouterr().err
+    assert _main(["seed-demo", "--db", str(tmp_path / "h.db"), "--time-zone", "No/Zone"]) == 2
+    assert "No/Zone" in capsys.readouterr().err
+
+
+def test_module_entry_point_seeds_demo_history(tmp_path: Path) -> None:
+    db = tmp_path / "history.db"
+    result = subprocess.run(  # noqa: S603 - this interpreter, this module, a temp path
+        [
+            sys.executable,
+            "-m",
+            "custom_components.docsight.docsis",
+            "seed-demo",
+            "--db",
+            str(db),
+            "--days",
+            "1",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "  snapshots: 96\n" in result.stdout
+    assert "bytes per snapshot" in result.stdout
+    assert db.stat().st_size > 0

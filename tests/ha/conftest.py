@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Generator
 from datetime import datetime
+from pathlib import Path
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
@@ -23,6 +25,31 @@ GOOD_TIME = "2026-03-17 12:00:00+00:00"
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load custom_components/docsight."""
+
+
+@pytest.fixture(autouse=True)
+def history_in_tmp_path(
+    auto_enable_custom_integrations: None, hass: HomeAssistant, tmp_path: Path
+) -> None:
+    """Keep each test's history databases in a folder of its own.
+
+    The test config dir lies inside the installed test plugin; an entry's
+    history (``<config>/docsight/<entry_id>/``) must not pile up there.
+    Requested after ``auto_enable_custom_integrations``, so that a module
+    which needs the recorder before ``hass`` (by overriding that fixture)
+    still gets it first.
+    """
+    hass.config.config_dir = str(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def short_demo_history() -> Generator[None]:
+    """Seed one day of demo history, not nine months, so that demo tests stay fast.
+
+    Tests of the seeding itself override this fixture.
+    """
+    with patch("custom_components.docsight.history.DEMO_HISTORY_DAYS", 1):
+        yield
 
 
 @pytest.fixture

@@ -19,11 +19,18 @@ from homeassistant.config_entries import SOURCE_USER, ConfigEntryState, ConfigFl
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+import voluptuous as vol
 
 from custom_components.docsight.config_flow import DEMO_TITLE
-from custom_components.docsight.const import CONF_HEALTH_HYSTERESIS, CONF_MODEM_TYPE, DOMAIN
+from custom_components.docsight.const import (
+    CONF_HEALTH_HYSTERESIS,
+    CONF_MODEM_TYPE,
+    CONF_RETENTION_DAYS,
+    DOMAIN,
+)
 from custom_components.docsight.docsis.drivers import ModemConnectionError
 from custom_components.docsight.docsis.drivers.demo import DemoModem
 from custom_components.docsight.docsis.drivers.json_http import JsonHttpModem
@@ -182,7 +189,8 @@ async def test_json_creates_entry(hass: HomeAssistant, json_modem: JsonModemSimu
     entry = result["result"]
     assert entry.unique_id == json_modem.serial
     assert entry.state is ConfigEntryState.LOADED
-    assert entry.runtime_data.modem.data.analysis.reading == json_modem.reading
+    stored = entry.runtime_data.modem.data.analysis.reading
+    assert replace(stored, read_at=json_modem.reading.read_at) == json_modem.reading
 
 
 async def test_json_with_credentials_creates_entry(
@@ -451,16 +459,92 @@ async def test_reauth_lockout_then_success(
 # --- reconfigure -------------------------------------------------------------
 
 
-async def test_reconfigure_demo_has_nothing_to_change(
-    hass: HomeAssistant, demo_entry: MockConfigEntry
+async def test_reconfigure_switches_the_demo_to_a_real_modem(
+    hass: HomeAssistant, loaded_demo: MockConfigEntry, json_modem: JsonModemSimulator
 ) -> None:
-    demo_entry.add_to_hass(hass)
+    """The demo asks for the modem type, then the connection, tests it, and becomes that modem."""
+    entry = loaded_demo
+    device_registry = dr.async_get(hass)
+    assert device_registry.async_get_device(identifiers={(DOMAIN, "demo")})
 
-    result = await demo_entry.start_reconfigure_flow(hass)
+    result = await entry.start_reconfigure_flow(hass)
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure_modem"
+    _assert_translated(result)
+    (selector,) = result["data_schema"].schema.values()
+    assert selector.config["options"] == ["json_http"]  # every type but the demo
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_MODEM_TYPE: "json_http"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure_connection"
+    assert result["description_placeholders"] == {"modem": "DOCSight JSON over HTTP"}
+    _assert_translated(result)
+
+    # A wrong address: the error is shown, and the demo stays the demo.
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: _closed_url()}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "cannot_connect"}
+    _assert_translated(result)
+    assert entry.data == {CONF_MODEM_TYPE: "demo"}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: json_modem.url}
+    )
+    await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "nothing_to_reconfigure"
+    assert result["reason"] == "reconfigure_successful"
     _assert_translated(result)
+    assert entry.data == {CONF_MODEM_TYPE: "json_http", CONF_URL: json_modem.url}
+    assert entry.unique_id == json_modem.serial
+    assert entry.title == JSON_TITLE
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data.modem.data.analysis.reading == json_modem.reading
+    # The demo device went with the demo; the real modem has its own.
+    assert device_registry.async_get_device(identifiers={(DOMAIN, "demo")}) is None
+    devices = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
+    assert [device.identifiers for device in devices] == [{(DOMAIN, json_modem.serial)}]
+
+
+async def test_reconfigure_demo_to_a_modem_with_an_entry_aborts(
+    hass: HomeAssistant, demo_entry: MockConfigEntry, json_modem: JsonModemSimulator
+) -> None:
+    """The demo cannot become a modem that is configured already."""
+    demo_entry.add_to_hass(hass)
+    _json_entry(json_modem).add_to_hass(hass)
+
+    result = await demo_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_MODEM_TYPE: "json_http"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: json_modem.url}
+    )
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    _assert_translated(result)
+    assert demo_entry.unique_id == "demo"
+    assert demo_entry.data == {CONF_MODEM_TYPE: "demo"}
+
+
+async def test_reconfigure_connection_without_a_modem_type_asks_for_it(
+    hass: HomeAssistant, demo_entry: MockConfigEntry
+) -> None:
+    # Not reachable from the UI (the modem step always sets the type first).
+    demo_entry.add_to_hass(hass)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": "reconfigure_connection", "entry_id": demo_entry.entry_id}
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure_modem"
+    hass.config_entries.flow.async_abort(result["flow_id"])
 
 
 async def test_reconfigure_json(hass: HomeAssistant, json_modem: JsonModemSimulator) -> None:
@@ -549,7 +633,11 @@ async def test_reconfigure_can_remove_the_username(
 # --- options -------------------------------------------------------------------
 
 
-async def test_options_store_hysteresis_and_reload(
+def _defaults(result: ConfigFlowResult) -> dict[str, Any]:
+    return {str(key): key.default() for key in result["data_schema"].schema}
+
+
+async def test_options_store_hysteresis_retention_and_reload(
     hass: HomeAssistant, loaded_demo: MockConfigEntry
 ) -> None:
     old_coordinator = loaded_demo.runtime_data.modem
@@ -560,26 +648,40 @@ async def test_options_store_hysteresis_and_reload(
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "init"
     _assert_translated(result, "options")
-    (key,) = result["data_schema"].schema
-    assert key.default() == 0
+    assert _defaults(result) == {CONF_HEALTH_HYSTERESIS: 0, CONF_RETENTION_DAYS: 365}
+    retention = result["data_schema"].schema[CONF_RETENTION_DAYS].config
+    assert (retention["min"], retention["max"]) == (30, 3650)
+    assert set(_defaults(result)) <= STRINGS["options"]["step"]["init"]["data"].keys()
 
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_HEALTH_HYSTERESIS: 3.0}
+        result["flow_id"], {CONF_HEALTH_HYSTERESIS: 3.0, CONF_RETENTION_DAYS: 90.0}
     )
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert loaded_demo.options == {CONF_HEALTH_HYSTERESIS: 3}
+    assert loaded_demo.options == {CONF_HEALTH_HYSTERESIS: 3, CONF_RETENTION_DAYS: 90}
     assert type(loaded_demo.options[CONF_HEALTH_HYSTERESIS]) is int
+    assert type(loaded_demo.options[CONF_RETENTION_DAYS]) is int
     assert loaded_demo.state is ConfigEntryState.LOADED
     new_coordinator = loaded_demo.runtime_data.modem
     assert new_coordinator is not old_coordinator  # the entry was reloaded
     assert new_coordinator.rules.health_hysteresis == 3
 
-    # The form shows the stored value the next time.
+    # The form shows the stored values the next time.
     result = await hass.config_entries.options.async_init(loaded_demo.entry_id)
-    (key,) = result["data_schema"].schema
-    assert key.default() == 3
+    assert _defaults(result) == {CONF_HEALTH_HYSTERESIS: 3, CONF_RETENTION_DAYS: 90}
+    hass.config_entries.options.async_abort(result["flow_id"])
+
+
+async def test_options_retention_out_of_range_is_refused(
+    hass: HomeAssistant, loaded_demo: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.options.async_init(loaded_demo.entry_id)
+    for days in (29, 3651):
+        with pytest.raises(vol.Invalid):
+            await hass.config_entries.options.async_configure(
+                result["flow_id"], {CONF_HEALTH_HYSTERESIS: 0, CONF_RETENTION_DAYS: days}
+            )
     hass.config_entries.options.async_abort(result["flow_id"])
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 import logging
+from pathlib import Path
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE
@@ -160,14 +161,21 @@ async def test_timeout_counts_as_failure(
     assert coordinator.last_exception.translation_key == "timeout"
 
 
-async def test_status_before_any_poll(hass: HomeAssistant, demo_entry: MockConfigEntry) -> None:
+async def test_status_before_any_poll(
+    hass: HomeAssistant, demo_entry: MockConfigEntry, tmp_path: Path
+) -> None:
     """Status works on a coordinator that has not polled yet (next poll unknown)."""
     from custom_components.docsight.docsis.drivers import MODEM_TYPES, create_driver
     from custom_components.docsight.docsis.drivers.base import DriverConfig
+    from custom_components.docsight.history import HistoryWorker
 
     demo_entry.add_to_hass(hass)
     coordinator = ModemCoordinator(
-        hass, demo_entry, create_driver("demo", DriverConfig(seed=1)), MODEM_TYPES["demo"]
+        hass,
+        demo_entry,
+        create_driver("demo", DriverConfig(seed=1)),
+        MODEM_TYPES["demo"],
+        HistoryWorker(hass, tmp_path / "history.db"),  # never opened: no thread starts
     )
     status = coordinator.status()
     assert status["last_poll"] is None

@@ -13,6 +13,8 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.docsight.const import CONF_MODEM_TYPE, DOMAIN
 from custom_components.docsight.diagnostics import async_get_config_entry_diagnostics
+from custom_components.docsight.docsis.demo_history import SNAPSHOTS_PER_DAY
+from custom_components.docsight.docsis.storage import ALL_TABLES, SCHEMA_VERSION
 
 
 async def test_diagnostics_over_http(
@@ -29,6 +31,22 @@ async def test_diagnostics_over_http(
     assert reading["device"]["serial"] == "**REDACTED**"
     assert reading["device"]["wan_ipv4"] == "**REDACTED**"
     assert diagnostics["last_events"][0]["event_type"] == "monitoring_started"
+    history = diagnostics["history"]
+    assert history["schema_version"] == SCHEMA_VERSION
+    assert set(history["rows"]) == set(ALL_TABLES)
+    # One day of seeded demo history (the tests shorten it) and the first poll.
+    assert history["rows"]["snapshots"] == SNAPSHOTS_PER_DAY + 1
+    assert history["rows"]["journal_entries"] > 0
+
+
+async def test_diagnostics_without_the_history(
+    hass: HomeAssistant, loaded_demo: MockConfigEntry
+) -> None:
+    """A store that fails (here: closed) still gives a report, saying why."""
+    await loaded_demo.runtime_data.history.async_close()
+    diagnostics = await async_get_config_entry_diagnostics(hass, loaded_demo)
+    assert diagnostics["history"] == {"error": "history store is not open"}
+    assert diagnostics["last_reading"]["summary"]["health"] == "good"
 
 
 async def test_secrets_are_redacted(hass: HomeAssistant, loaded_demo: MockConfigEntry) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from dataclasses import replace
+from datetime import timedelta
 
 import aiohttp
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
@@ -63,7 +65,8 @@ async def test_fetch_returns_what_is_served(
     reading = await _driver(session, json_modem.url).async_fetch()
 
     served = json_modem.reading
-    assert reading == served
+    # Everything as served, except the time: a poll is stamped when it is fetched.
+    assert replace(reading, read_at=served.read_at) == served
     assert [ch.channel_id for ch in reading.downstream] == [*range(1, 25), 33]
     assert [ch.channel_id for ch in reading.upstream] == [1, 2, 3, 4, 5]
     assert reading.downstream[-1].frequency_end_hz == served.downstream[-1].frequency_end_hz
@@ -223,7 +226,8 @@ async def test_entry_sets_up_against_the_endpoint(
     assert entry.state is ConfigEntryState.LOADED
     coordinator = entry.runtime_data.modem
     assert coordinator.modem_type is MODEM_TYPES["json_http"]
-    assert coordinator.data.analysis.reading == json_modem.reading
+    stored = coordinator.data.analysis.reading
+    assert replace(stored, read_at=json_modem.reading.read_at) == json_modem.reading
     assert coordinator.device_info["configuration_url"] == json_modem.url
     assert coordinator.device_info["serial_number"] == json_modem.serial
 
@@ -315,3 +319,15 @@ async def test_malformed_page_fails_the_poll_and_keeps_the_data(
     assert coordinator.data.poll_count == previous.poll_count + 1
     assert coordinator.backoff.failures == 0
     assert hass.states.get(entity_id).state == "off"
+
+
+async def test_poll_is_stamped_when_fetched(
+    json_modem: JsonModemSimulator, session: aiohttp.ClientSession, freezer
+) -> None:
+    """A file served unchanged for days must not give every poll the same time."""
+    freezer.move_to("2026-05-01 10:00:00+00:00")
+    first = await _driver(session, json_modem.url).async_fetch()
+    freezer.move_to("2026-05-01 10:05:00+00:00")
+    second = await _driver(session, json_modem.url).async_fetch()
+    assert first.read_at.isoformat() == "2026-05-01T10:00:00+00:00"
+    assert second.read_at - first.read_at == timedelta(minutes=5)

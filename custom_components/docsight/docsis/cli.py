@@ -1,24 +1,31 @@
-"""Command line on the library: poll a modem or analyse a saved reading.
+"""Command line on the library: poll a modem, analyse a saved reading, seed demo history.
 
 Runs without Home Assistant:
 ``python -m custom_components.docsight.docsis poll --modem demo --json``.
 Every registered driver is available here through ``--modem``.
+``seed-demo --db PATH --days N`` fills a history database with the demo
+modem's history ending now (see :mod:`.demo_history`).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+from datetime import datetime, tzinfo
 import json
+import os
 from pathlib import Path
 import sys
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import aiohttp
 
 from .analyzer import Analysis, analyze
+from .demo_history import DEFAULT_DAYS, SeedReport, seed_demo_history
 from .drivers import MODEM_TYPES, DriverConfig, ModemError, create_driver
 from .serialize import analysis_to_json, reading_from_json
+from .storage import HistoryStore, StoreError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -27,7 +34,7 @@ if TYPE_CHECKING:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m custom_components.docsight.docsis",
-        description="Poll a cable modem or analyse a saved reading.",
+        description="Poll a cable modem, analyse a saved reading or seed demo history.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     poll = commands.add_parser("poll", help="poll a modem once and print its analysis")
@@ -41,7 +48,73 @@ def _parser() -> argparse.ArgumentParser:
     analyze_cmd = commands.add_parser("analyze", help="analyse a reading saved as JSON")
     analyze_cmd.add_argument("file", type=Path, help="a reading in the JSON form 'poll' prints")
     analyze_cmd.add_argument("--json", action="store_true", help="print JSON")
+    seed = commands.add_parser(
+        "seed-demo", help="fill a history database with the demo modem's history ending now"
+    )
+    seed.add_argument("--db", required=True, type=Path, help="history database (created if new)")
+    seed.add_argument(
+        "--days", type=_positive, default=DEFAULT_DAYS, help=f"days of history ({DEFAULT_DAYS})"
+    )
+    seed.add_argument("--seed", type=int, default=0, help="seed of the demo data (0)")
+    seed.add_argument(
+        "--time-zone", help="IANA time zone of the demo line (default: this machine's)"
+    )
     return parser
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
+    return value
+
+
+def _local_zone(name: str | None) -> tzinfo:
+    """Return the named zone, else this machine's (a real zone where it can be found).
+
+    A fixed offset from ``datetime.now().astimezone()`` would put every
+    snapshot on the other side of a daylight-saving change an hour off, so
+    ``TZ`` and ``/etc/localtime`` are tried first.
+    """
+    if name:
+        return ZoneInfo(name)
+    env = os.environ.get("TZ", "").lstrip(":")
+    if env:
+        try:
+            return ZoneInfo(env)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    localtime = Path("/etc/localtime")
+    name = str(localtime.resolve()).partition("zoneinfo/")[2]
+    try:
+        if name:
+            return ZoneInfo(name)
+        with localtime.open("rb") as file:
+            return ZoneInfo.from_file(file, key="localtime")
+    except (OSError, ValueError, ZoneInfoNotFoundError):
+        pass
+    return datetime.now().astimezone().tzinfo or ZoneInfo("UTC")
+
+
+def _seed(args: argparse.Namespace) -> tuple[SeedReport, int, tzinfo]:
+    """Seed the database; return the report, the file size and the zone used."""
+    zone = _local_zone(args.time_zone)
+    store = HistoryStore.open(args.db)
+    try:
+        report = seed_demo_history(
+            store, days=args.days, end=datetime.now(zone), time_zone=zone, seed=args.seed
+        )
+    finally:
+        store.close()  # checkpoints the WAL, so the file size is the real one
+    return report, args.db.stat().st_size, zone
+
+
+def _seed_text(report: SeedReport, size: int, path: Path, zone: tzinfo) -> str:
+    lines = [f"seeded {path} ({zone}) in {report.seconds:.2f} s"]
+    lines += [f"  {table}: {count}" for table, count in report.counts.items()]
+    per_snapshot = f", {size / report.snapshots:.0f} bytes per snapshot" if report.snapshots else ""
+    lines.append(f"  on disk: {size} bytes{per_snapshot}")
+    return "\n".join(lines)
 
 
 async def _poll(args: argparse.Namespace) -> Analysis:
@@ -89,6 +162,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
     args = _parser().parse_args(argv)
     try:
+        if args.command == "seed-demo":
+            report, size, zone = _seed(args)
+            print(_seed_text(report, size, args.db, zone))
+            return 0
         if args.command == "poll":
             data = analysis_to_json(asyncio.run(_poll(args)), modem=args.modem)
             if args.output:
@@ -99,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ModemError as err:
         print(f"error: {type(err).__name__}: {err}", file=sys.stderr)
         return 2
-    except (OSError, ValueError, KeyError, TypeError) as err:
+    except (OSError, ValueError, KeyError, TypeError, StoreError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     print(json.dumps(data, indent=2) if args.json else _summary_text(data))

@@ -17,6 +17,7 @@ from .model import Channel, DeviceInfo, Direction, Family, Reading, normalize_mo
 if TYPE_CHECKING:
     from .analyzer import Analysis, ChannelAnalysis
     from .events import Event
+    from .storage import SnapshotSummary, StoredChannel, StoredEvent, StoredSnapshot, TrendPoint
 
 FORMAT = "docsight.reading/1"
 
@@ -58,6 +59,77 @@ def channel_to_json(item: ChannelAnalysis) -> dict[str, Any]:
         "snr_health": item.snr_health,
         "modulation_health": item.modulation_health,
     }
+
+
+def _stored_channel_to_json(item: StoredChannel) -> dict[str, Any]:
+    channel = item.channel
+    return {
+        "channel_id": channel.channel_id,
+        "family": channel.family.value,
+        "frequency_hz": _frequency(channel),
+        "power_dbmv": channel.power_dbmv,
+        "snr_db": channel.snr_db,
+        "modulation": channel.modulation,
+        "corrected": channel.corrected,
+        "uncorrected": channel.uncorrected,
+        "locked": channel.locked,
+        "symbol_rate_ksym": channel.symbol_rate_ksym,
+        "health": item.health.value,
+    }
+
+
+def snapshot_summary_to_json(summary: SnapshotSummary) -> dict[str, Any]:
+    """Return one stored poll's summary (what snapshot lists show)."""
+    return {
+        "id": summary.id,
+        "read_at": iso_z(summary.ts),
+        "health": summary.health.value,
+        "issues": list(summary.issues),
+        "ds_total": summary.ds_total,
+        "us_total": summary.us_total,
+        "ds_power_avg": summary.ds_power_avg,
+        "ds_snr_min": summary.ds_snr_min,
+        "us_power_avg": summary.us_power_avg,
+        "ds_uncorr_pct": summary.ds_uncorr_pct,
+        "is_demo": summary.is_demo,
+    }
+
+
+def stored_snapshot_to_json(snapshot: StoredSnapshot) -> dict[str, Any]:
+    """Return a stored poll in the reading form, with the grades it had when stored."""
+    summary = snapshot_summary_to_json(snapshot.summary)
+    return {
+        "format": FORMAT,
+        "id": summary.pop("id"),
+        "read_at": summary.pop("read_at"),
+        "is_demo": summary.pop("is_demo"),
+        "device": asdict(snapshot.device),
+        "downstream": [_stored_channel_to_json(item) for item in snapshot.downstream],
+        "upstream": [_stored_channel_to_json(item) for item in snapshot.upstream],
+        "summary": summary,
+    }
+
+
+def stored_event_to_json(event: StoredEvent) -> dict[str, Any]:
+    """Return a stored event."""
+    return {
+        "id": event.id,
+        "timestamp": iso_z(event.ts),
+        "event_type": event.event_type,
+        "severity": event.severity,
+        "message": event.message,
+        "details": event.details,
+        "acknowledged": event.acknowledged,
+        "is_demo": event.is_demo,
+    }
+
+
+def trend_point_to_json(point: TrendPoint) -> dict[str, Any]:
+    """Return one trend bucket."""
+    data = asdict(point)
+    data["start"] = iso_z(point.start)
+    data["worst_health"] = point.worst_health.value
+    return data
 
 
 def analysis_to_json(analysis: Analysis, modem: str | None = None) -> dict[str, Any]:

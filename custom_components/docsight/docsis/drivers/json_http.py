@@ -8,6 +8,8 @@ HTTP Basic authentication.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
 import json
 from typing import TYPE_CHECKING
 
@@ -64,9 +66,13 @@ class JsonHttpModem(ModemDriver):
         except ValueError as err:  # UnicodeDecodeError is a ValueError too
             raise UnsupportedModemError("the URL does not serve JSON") from err
         try:
-            return reading_from_json(raw)
+            reading = reading_from_json(raw)
         except (ValueError, KeyError, TypeError) as err:
             raise ModemParseError(f"not a DOCSight reading: {err}") from err
+        # A poll happens when we fetch: an endpoint serving a file written
+        # once (or a modem with a wrong clock) must not stamp every poll
+        # with the same stale time.
+        return replace(reading, read_at=datetime.now(UTC))
 
     def _basic_auth(self) -> aiohttp.BasicAuth | None:
         """Return the credentials as HTTP Basic auth, in UTF-8 (RFC 7617).

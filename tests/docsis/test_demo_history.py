@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from custom_components.docsight.docsis import demo_history, storage as storage_module
 from custom_components.docsight.docsis.analyzer import LineHealth, analyze
 from custom_components.docsight.docsis.demo_history import (
     BNETZ_BAD_CAMPAIGNS,
@@ -21,7 +22,8 @@ from custom_components.docsight.docsis.demo_history import (
 )
 from custom_components.docsight.docsis.drivers.base import DriverConfig
 from custom_components.docsight.docsis.drivers.demo import DemoModem, is_bad_period
-from custom_components.docsight.docsis.storage import ALL_TABLES, HistoryStore, parse_z
+from custom_components.docsight.docsis.events import Event, EventType, Severity
+from custom_components.docsight.docsis.storage import ALL_TABLES, HistoryStore, iso_z, parse_z
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -440,3 +442,59 @@ def test_full_270_days(nine_months: tuple[HistoryStore, SeedReport]) -> None:
         and (event.ts.astimezone(BERLIN).hour, event.ts.astimezone(BERLIN).minute) == (2, 0)
     ]
     assert len(bad_starts) == 27
+
+
+def test_error_spikes_are_carried_to_the_next_analysis(
+    store: HistoryStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The seeder drives analyze and detect as the coordinator does, spike expiry included.
+
+    The demo line never has an error spike of its own, so one is injected.
+    """
+    real_analyze, real_detect = demo_history.analyze, demo_history.detect
+    spike_at = datetime(2026, 4, 2, 5, 0, tzinfo=UTC)  # a snapshot of the last day
+    seen: list[datetime | None] = []
+
+    def analyze_spy(reading: Any, **kwargs: Any) -> Any:
+        seen.append(kwargs["last_spike_at"])
+        return real_analyze(reading, **kwargs)
+
+    def detect_with_a_spike(state: Any, analysis: Any) -> Any:
+        events, state = real_detect(state, analysis)
+        if analysis.read_at == spike_at:
+            events = [
+                *events,
+                Event(analysis.read_at, EventType.ERROR_SPIKE, Severity.WARNING, "x"),
+            ]
+        return events, state
+
+    monkeypatch.setattr(demo_history, "analyze", analyze_spy)
+    monkeypatch.setattr(demo_history, "detect", detect_with_a_spike)
+    _seed(store, days=1)
+    spike_index = next(i for i, when in enumerate(seen) if when is not None)
+    assert set(seen[:spike_index]) == {None}
+    assert len(set(seen[spike_index:])) == 1
+    assert seen[-1] == spike_at
+    assert [event.ts for event in store.events(event_types=["error_spike"])] == [spike_at]
+
+
+# --- the store's fast paths that seeding leans on --------------------------------
+
+
+def test_iso_z_before_year_1000_keeps_the_strftime_form() -> None:
+    assert iso_z(datetime(2026, 4, 2, 10, 5, 7, 999_999, tzinfo=BERLIN)) == "2026-04-02T08:05:07Z"
+    early = datetime(999, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert iso_z(early) == early.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_level_cache_is_bounded(store: HistoryStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(storage_module, "_CENTI_CACHE_MAX", 3)
+    assert [store._centi(value) for value in (1.005, 2.5, -3.125, 4.0)] == [
+        round(1.005 * 100),
+        250,
+        round(-3.125 * 100),
+        400,
+    ]
+    assert store._centi_cache == {4.0: 400}
+    with pytest.raises(ValueError, match="NaN"):
+        store._centi(float("nan"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
+from importlib import resources
 import json
 from pathlib import Path
 import subprocess
@@ -504,3 +505,18 @@ def test_module_entry_point_seeds_demo_history(tmp_path: Path) -> None:
     assert "  snapshots: 96\n" in result.stdout
     assert "bytes per snapshot" in result.stdout
     assert db.stat().st_size > 0
+
+
+def test_cli_local_zone_fallbacks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without TZ: the zone /etc/localtime links to, else its content, else a fixed offset."""
+    monkeypatch.delenv("TZ", raising=False)
+    copy = tmp_path / "localtime"  # a copy, not a link into a zoneinfo folder
+    copy.write_bytes(resources.files("tzdata.zoneinfo").joinpath("Europe", "Berlin").read_bytes())
+    monkeypatch.setattr(cli, "LOCALTIME", copy)
+    zone = cli._local_zone(None)
+    assert str(zone) == "localtime"
+    assert zone.utcoffset(datetime(2026, 7, 1)) == timedelta(hours=2)
+
+    copy.unlink()  # nothing to read: the machine's current offset
+    fixed = cli._local_zone(None)
+    assert fixed.utcoffset(datetime.now()) == datetime.now().astimezone().utcoffset()

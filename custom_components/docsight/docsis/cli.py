@@ -69,6 +69,9 @@ def _positive(text: str) -> int:
     return value
 
 
+LOCALTIME = Path("/etc/localtime")
+
+
 def _local_zone(name: str | None) -> tzinfo:
     """Return the named zone, else this machine's (a real zone where it can be found).
 
@@ -84,7 +87,7 @@ def _local_zone(name: str | None) -> tzinfo:
             return ZoneInfo(env)
         except (ZoneInfoNotFoundError, ValueError):
             pass
-    localtime = Path("/etc/localtime")
+    localtime = LOCALTIME
     name = str(localtime.resolve()).partition("zoneinfo/")[2]
     try:
         if name:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 from datetime import UTC, date, datetime
+from functools import lru_cache
 import math
 import random
 from typing import Literal, cast
@@ -74,6 +75,11 @@ def _mix64(value: int) -> int:
     return value ^ (value >> 31)
 
 
+@lru_cache(maxsize=16)
+def _seed_hash(seed: int) -> int:
+    return _mix64(seed & _M64)
+
+
 def slot_uniforms(seed: int, slot: int) -> tuple[float, float, float]:
     """Return three numbers in [0, 1) that depend only on ``seed`` and ``slot``.
 
@@ -81,7 +87,7 @@ def slot_uniforms(seed: int, slot: int) -> tuple[float, float, float]:
     "how bad is this slot" and "is this evening slot downgraded", at a small
     fraction of the cost of seeding a generator per slot.
     """
-    bits = _mix64((_mix64(seed & _M64) + (slot & _M64) * _GOLDEN) & _M64)
+    bits = _mix64((_seed_hash(seed) + (slot & _M64) * _GOLDEN) & _M64)
     return (
         (bits & _BITS21) * _UNIT21,
         ((bits >> 21) & _BITS21) * _UNIT21,

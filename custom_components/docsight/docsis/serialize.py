@@ -39,9 +39,8 @@ def _frequency(channel: Channel) -> int | list[int] | None:
     return channel.frequency_hz
 
 
-def channel_to_json(item: ChannelAnalysis) -> dict[str, Any]:
-    """Return one analysed channel in the documented form."""
-    channel = item.channel
+def _channel_fields(channel: Channel) -> dict[str, Any]:
+    """Return what every JSON form of a channel carries, graded or not."""
     return {
         "channel_id": channel.channel_id,
         "family": channel.family.value,
@@ -53,6 +52,13 @@ def channel_to_json(item: ChannelAnalysis) -> dict[str, Any]:
         "uncorrected": channel.uncorrected,
         "locked": channel.locked,
         "symbol_rate_ksym": channel.symbol_rate_ksym,
+    }
+
+
+def channel_to_json(item: ChannelAnalysis) -> dict[str, Any]:
+    """Return one analysed channel in the documented form."""
+    return {
+        **_channel_fields(item.channel),
         "health": item.health.value,
         "health_detail": item.health_detail,
         "power_health": item.power_health,
@@ -62,20 +68,7 @@ def channel_to_json(item: ChannelAnalysis) -> dict[str, Any]:
 
 
 def _stored_channel_to_json(item: StoredChannel) -> dict[str, Any]:
-    channel = item.channel
-    return {
-        "channel_id": channel.channel_id,
-        "family": channel.family.value,
-        "frequency_hz": _frequency(channel),
-        "power_dbmv": channel.power_dbmv,
-        "snr_db": channel.snr_db,
-        "modulation": channel.modulation,
-        "corrected": channel.corrected,
-        "uncorrected": channel.uncorrected,
-        "locked": channel.locked,
-        "symbol_rate_ksym": channel.symbol_rate_ksym,
-        "health": item.health.value,
-    }
+    return {**_channel_fields(item.channel), "health": item.health.value}
 
 
 def snapshot_summary_to_json(summary: SnapshotSummary) -> dict[str, Any]:

@@ -98,6 +98,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: DocsightConfigEntry) -> 
     )
     coordinator = ModemCoordinator(hass, entry, driver, modem_type, worker)
     entry.async_on_unload(driver.async_close)
+    # Before anything else is queued on the store's thread (demo seeding can
+    # hold it for a while), so that this never waits behind it.
+    await coordinator.async_restore_state()
 
     # Housekeeping (and, for a fresh demo, months of seeded history) in the
     # background: the entities are live while it runs.  Started before the

@@ -46,8 +46,12 @@ from .docsis.drivers import (
     UnsupportedModemError,
 )
 from .docsis.events import DetectorRules, DetectorState, Event, EventType, detect
+from .docsis.serialize import error_baseline_from_json, error_baseline_to_json, iso_z, parse_time
 from .docsis.storage import HistoryStore
 from .history import HistoryWorker
+
+# Where the error-counter baseline is kept in the history store.
+ERROR_STATE_KEY = "error_counters"
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +181,40 @@ class ModemCoordinator(DataUpdateCoordinator[ModemData]):
                 boot_time=self._boot_time,
             )
 
+    async def async_restore_state(self) -> None:
+        """Pick up the error-counter baseline where the last run left it.
+
+        Without it, every Home Assistant restart would start the uncorrectable
+        rate from zero; a baseline that no longer fits (other channels, counters
+        reset) is replaced by the analyzer on the first poll anyway.
+        """
+        try:
+            saved = await self.history.run(HistoryStore.load_state, ERROR_STATE_KEY)
+        except Exception as err:  # noqa: BLE001 - a missing state must not stop the modem
+            LOGGER.warning("%s: cannot read the saved error baseline (%s)", self.name, err)
+            return
+        if not saved:
+            return
+        try:
+            self._baseline = error_baseline_from_json(saved["baseline"])
+            spike = saved.get("last_spike_at")
+            self._last_spike_at = parse_time(spike) if spike else None
+        except (KeyError, TypeError, ValueError) as err:
+            LOGGER.warning(
+                "%s: ignoring a saved error baseline that cannot be read (%s)", self.name, err
+            )
+            self._baseline = self._last_spike_at = None
+
+    def _error_state(self) -> dict[str, Any] | None:
+        if self._baseline is None:
+            return None
+        return {
+            ERROR_STATE_KEY: {
+                "baseline": error_baseline_to_json(self._baseline),
+                "last_spike_at": iso_z(self._last_spike_at) if self._last_spike_at else None,
+            }
+        }
+
     def _save_poll(self, analysis: Analysis, events: tuple[Event, ...]) -> None:
         """Queue the poll for the history store without making the poll wait for it.
 
@@ -190,15 +228,26 @@ class ModemCoordinator(DataUpdateCoordinator[ModemData]):
             return  # the entry is unloading: the store is closed or closing
         self.config_entry.async_create_task(
             self.hass,
-            self._async_write_poll(analysis, events),
+            self._async_write_poll(analysis, events, self._error_state()),
             name=f"{DOMAIN} store poll {self.config_entry.title}",
             eager_start=True,
         )
 
-    async def _async_write_poll(self, analysis: Analysis, events: tuple[Event, ...]) -> None:
+    async def _async_write_poll(
+        self,
+        analysis: Analysis,
+        events: tuple[Event, ...],
+        state: dict[str, Any] | None,
+    ) -> None:
         """Write one poll; a failing store is logged once per streak and never fails the poll."""
         try:
-            await self.history.run(HistoryStore.save_poll, analysis, events, is_demo=self.is_demo)
+            await self.history.run(
+                HistoryStore.save_poll,
+                analysis,
+                events,
+                is_demo=self.is_demo,
+                state=state,
+            )
         except Exception as err:  # noqa: BLE001 - the poll stands whatever the store does
             if not self._history_failing:
                 self._history_failing = True

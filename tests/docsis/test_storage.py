@@ -1210,3 +1210,27 @@ def test_integrity_check_after_everything(store: HistoryStore) -> None:
     store.prune(datetime(2026, 1, 1, tzinfo=UTC))
     store.purge_demo()
     assert store.integrity_check() == "ok"
+
+
+def test_state_round_trip_and_migration_from_schema_1(tmp_path: Path) -> None:
+    """A schema-1 file (before the state table) is migrated in place, data kept."""
+    path = tmp_path / "v1.db"
+    db = sqlite3.connect(path)
+    for statement in storage._split_sql(storage._MIGRATIONS[1]):
+        db.execute(statement)
+    db.execute("INSERT INTO incidents (name, created_at, updated_at) VALUES ('kept', 'x', 'x')")
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+
+    store = HistoryStore.open(path)
+    try:
+        assert store.schema_version == storage.SCHEMA_VERSION == 2
+        assert [row["name"] for row in store.rows("incidents")] == ["kept"]
+        assert store.load_state("missing") is None
+        store.save_state({"a": {"b": [1, 2]}, "c": None})
+        store.save_state({"a": 3})
+        assert store.load_state("a") == 3
+        assert store.load_state("c") is None
+    finally:
+        store.close()

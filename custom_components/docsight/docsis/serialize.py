@@ -12,6 +12,7 @@ from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from .analyzer import ErrorBaseline
 from .model import Channel, DeviceInfo, Direction, Family, Reading, normalize_modulation
 
 if TYPE_CHECKING:
@@ -223,3 +224,26 @@ def reading_from_json(raw: dict[str, Any]) -> Reading:
         raise ValueError(f"not a DOCSight reading: missing key {err}") from err
     except (TypeError, AttributeError, ValueError) as err:
         raise ValueError(f"not a DOCSight reading: {err}") from err
+
+
+def error_baseline_to_json(baseline: ErrorBaseline) -> dict[str, Any]:
+    """Return the error-counter baseline in a form the store can keep."""
+    return {
+        "taken_at": iso_z(baseline.taken_at),
+        "corrected": baseline.corrected,
+        "uncorrected": baseline.uncorrected,
+        "cohort": sorted(baseline.cohort),
+    }
+
+
+def error_baseline_from_json(raw: dict[str, Any]) -> ErrorBaseline:
+    """Rebuild a baseline; raises ValueError for anything that is not one."""
+    try:
+        return ErrorBaseline(
+            taken_at=parse_time(raw["taken_at"]),
+            corrected=int(raw["corrected"]),
+            uncorrected=int(raw["uncorrected"]),
+            cohort=frozenset(int(channel_id) for channel_id in raw["cohort"]),
+        )
+    except (KeyError, TypeError, ValueError) as err:
+        raise ValueError(f"not an error baseline: {err}") from err

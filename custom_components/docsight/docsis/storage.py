@@ -22,7 +22,7 @@ Design notes:
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 import json
@@ -35,7 +35,7 @@ from .analyzer import Analysis, ChannelAnalysis, Health, LineHealth
 from .events import Event
 from .model import Channel, DeviceInfo, Direction, Family, Reading
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _LEVEL = {health: level for level, health in enumerate(Health)}
 _LINE_LEVEL = {health: level for level, health in enumerate(LineHealth)}
@@ -169,6 +169,15 @@ _MIGRATIONS: dict[int, str] = {
         data BLOB NOT NULL,
         created_at TEXT NOT NULL,
         is_demo INTEGER NOT NULL DEFAULT 0
+    );
+    """,
+    # What a poller must remember across restarts (the error-counter baseline),
+    # written in the same transaction as the poll it belongs to.
+    2: """
+    CREATE TABLE state (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL
     );
     """,
 }
@@ -373,13 +382,45 @@ class HistoryStore:
     # -- writing polls --------------------------------------------------------
 
     def save_poll(
-        self, analysis: Analysis, events: Sequence[Event], *, is_demo: bool = False
+        self,
+        analysis: Analysis,
+        events: Sequence[Event],
+        *,
+        is_demo: bool = False,
+        state: Mapping[str, Any] | None = None,
     ) -> int:
-        """Store one poll's snapshot and its events in one transaction; return the snapshot id."""
+        """Store one poll's snapshot, its events and the poller's state in one transaction.
+
+        Returns the snapshot id.  ``state`` maps keys to JSON-able values (see
+        :meth:`load_state`); writing it with the poll keeps the two consistent.
+        """
         with self._transaction():
             snapshot_id = self._insert_snapshot(analysis, is_demo)
             self._insert_events(events, is_demo)
+            if state:
+                self._put_state(state, analysis.read_at)
         return snapshot_id
+
+    def save_state(self, state: Mapping[str, Any]) -> None:
+        """Store poller state outside a poll."""
+        with self._transaction():
+            self._put_state(state, datetime.now(UTC))
+
+    def load_state(self, key: str) -> Any:
+        """Return the value stored under ``key``, or None."""
+        row = self._db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def _put_state(self, state: Mapping[str, Any], when: datetime) -> None:
+        self._db.executemany(
+            "INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
+            " updated_at = excluded.updated_at",
+            [
+                (key, json.dumps(value, separators=(",", ":")), iso_z(when))
+                for key, value in state.items()
+            ],
+        )
 
     def save_polls(
         self, polls: Iterable[tuple[Analysis, Sequence[Event]]], *, is_demo: bool = False

@@ -15,14 +15,14 @@ statistics so that a statistics graph shows it too.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
 from pathlib import Path
 import shutil
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
@@ -30,7 +30,7 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 
 from .const import DEMO_HISTORY_DAYS, DEMO_HISTORY_SEED, DOMAIN, LOGGER
-from .docsis.demo_history import SNAPSHOTS_PER_DAY, SeedReport, seed_demo_history
+from .docsis.demo_history import SNAPSHOTS_PER_DAY, SeedReport, iter_seed_demo_history
 from .docsis.storage import HistoryStore, TrendPoint
 
 if TYPE_CHECKING:
@@ -139,17 +139,21 @@ async def async_start_history(
     raised: the entry works without its history.
     """
     try:
-        report = await worker.run(
+        end = dt_util.utcnow()
+        # One job, queued before the first poll's write: housekeeping and the
+        # seeder's first step (which clears the old demo rows) both run before
+        # that write, so seeding never deletes a live poll.
+        steps, report = await worker.run(
             _start_up,
             is_demo=is_demo,
-            cutoff=dt_util.utcnow() - timedelta(days=retention_days),
+            cutoff=end - timedelta(days=retention_days),
             seed_days=min(DEMO_HISTORY_DAYS, retention_days),
-            end=dt_util.utcnow(),
+            end=end,
             time_zone=dt_util.get_default_time_zone(),
-            should_continue=worker.should_continue,
         )
-        if report is None:
+        if steps is None:
             return
+        report = report or await _async_seed(worker, steps)
         LOGGER.info(
             "Seeded the demo history in %s in %.1f s (%s): %s",
             worker.path,
@@ -165,17 +169,36 @@ async def async_start_history(
             LOGGER.exception("History start-up failed for %s", worker.path)
 
 
-def _start_up(
-    store: HistoryStore,
-    *,
-    is_demo: bool,
-    cutoff: datetime,
-    seed_days: int,
-    end: datetime,
-    time_zone: tzinfo,
-    should_continue: Callable[[float], bool],
+async def _async_seed(
+    worker: HistoryWorker, steps: Generator[float, bool | None, SeedReport]
+) -> SeedReport:
+    """Run the rest of the seeding one 10-day chunk per job on the store's thread.
+
+    Between chunks the thread is free for whatever else is queued (a service
+    call, diagnostics, a poll's write), so seeding never holds the history
+    hostage for the seconds, or on a small machine the minute, it takes.
+    """
+    while True:
+        report = await worker.run(_seed_step, steps, worker.should_continue())
+        if report is not None:
+            return report
+
+
+def _seed_step(
+    _store: HistoryStore,
+    steps: Generator[float, bool | None, SeedReport],
+    keep_going: bool | None,
 ) -> SeedReport | None:
-    """Purge, prune and seed, in one job on the store's thread; return the seeding report."""
+    """Run one step of the seeder on the store's thread; the report once it is done."""
+    try:
+        steps.send(keep_going)
+    except StopIteration as done:
+        return cast("SeedReport", done.value)
+    return None
+
+
+def _housekeeping(store: HistoryStore, *, is_demo: bool, cutoff: datetime, seed_days: int) -> bool:
+    """Purge, prune, and tell whether a demo still needs its history seeded."""
     if not is_demo:
         # An entry that was the demo before a reconfigure keeps the user's
         # journal and incidents, and loses everything the demo made up.
@@ -186,16 +209,29 @@ def _start_up(
     # Seed a fresh demo, and one whose seeding was stopped early (the entry
     # was reloaded meanwhile): a complete seeding leaves a snapshot every
     # 15 minutes, and the live polls come every five.
-    if not is_demo or store.snapshot_count(is_demo=True) >= seed_days * SNAPSHOTS_PER_DAY * 9 // 10:
-        return None
-    return seed_demo_history(
-        store,
-        days=seed_days,
-        end=end,
-        time_zone=time_zone,
-        seed=DEMO_HISTORY_SEED,
-        should_continue=should_continue,
+    return is_demo and store.snapshot_count(is_demo=True) < seed_days * SNAPSHOTS_PER_DAY * 9 // 10
+
+
+def _start_up(
+    store: HistoryStore,
+    *,
+    is_demo: bool,
+    cutoff: datetime,
+    seed_days: int,
+    end: datetime,
+    time_zone: tzinfo,
+) -> tuple[Generator[float, bool | None, SeedReport] | None, SeedReport | None]:
+    """Housekeeping, then the seeder's first step if a demo needs its history.
+
+    Returns the seeder (None when nothing is to be seeded) and, if that
+    first step already finished it, its report.
+    """
+    if not _housekeeping(store, is_demo=is_demo, cutoff=cutoff, seed_days=seed_days):
+        return None, None
+    steps = iter_seed_demo_history(
+        store, days=seed_days, end=end, time_zone=time_zone, seed=DEMO_HISTORY_SEED
     )
+    return steps, _seed_step(store, steps, None)
 
 
 async def async_prune(worker: HistoryWorker, retention_days: int) -> None:

@@ -35,7 +35,10 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 from custom_components.docsight import history as history_module
 from custom_components.docsight.const import CONF_MODEM_TYPE, CONF_RETENTION_DAYS, DOMAIN
 from custom_components.docsight.docsis.analyzer import analyze
-from custom_components.docsight.docsis.demo_history import SNAPSHOTS_PER_DAY, SeedReport
+from custom_components.docsight.docsis.demo_history import (
+    SNAPSHOTS_PER_DAY,
+    seed_demo_history,
+)
 from custom_components.docsight.docsis.drivers import DemoModem, DriverConfig
 from custom_components.docsight.docsis.events import detect
 from custom_components.docsight.docsis.storage import HistoryStore
@@ -46,7 +49,24 @@ from .jsonmodem import READ_AT, JsonModemSimulator, Mode, json_modem_fixture  # 
 HEALTH = "sensor.docsight_demo_line_health"
 DS_POWER_AVG = "sensor.docsight_demo_downstream_power_average"
 STAMP = "2026-01-01T00:00:00Z"
-real_seed = history_module.seed_demo_history
+real_seed = history_module.iter_seed_demo_history
+
+
+def _watching(on_progress: Callable[[float], None]) -> Callable[..., Any]:
+    """Wrap the real stepwise seeder, reporting each chunk's progress."""
+
+    def seed(store: HistoryStore, **kwargs: Any) -> Any:
+        steps = real_seed(store, **kwargs)
+        keep_going = None
+        while True:
+            try:
+                fraction = steps.send(keep_going)
+            except StopIteration as done:
+                return done.value
+            on_progress(fraction)
+            keep_going = yield fraction
+
+    return seed
 
 
 def _worker(entry: MockConfigEntry) -> HistoryWorker:
@@ -304,12 +324,12 @@ def gated_seed() -> Generator[tuple[threading.Event, threading.Event]]:
     """Hold the seeder at its start until the test opens the gate: (started, gate)."""
     started, gate = threading.Event(), threading.Event()
 
-    def seed(store: HistoryStore, **kwargs: Any) -> SeedReport:
+    def seed(store: HistoryStore, **kwargs: Any) -> Any:
         started.set()
         gate.wait(10)
-        return real_seed(store, **kwargs)
+        return (yield from real_seed(store, **kwargs))
 
-    with patch.object(history_module, "seed_demo_history", seed):
+    with patch.object(history_module, "iter_seed_demo_history", seed):
         yield started, gate
     gate.set()
 
@@ -361,16 +381,12 @@ async def test_unload_during_seeding_is_prompt_and_clean(
     progress: list[float] = []
     chunk_written = threading.Event()
 
-    def seed(store: HistoryStore, *, should_continue: Callable[[float], bool], **kw: Any):
-        def watched(fraction: float) -> bool:
-            progress.append(fraction)
-            chunk_written.set()
-            return should_continue(fraction)
-
-        return real_seed(store, should_continue=watched, **kw)
+    def watched(fraction: float) -> None:
+        progress.append(fraction)
+        chunk_written.set()
 
     demo_entry.add_to_hass(hass)
-    with patch.object(history_module, "seed_demo_history", seed):
+    with patch.object(history_module, "iter_seed_demo_history", _watching(watched)):
         assert await hass.config_entries.async_setup(demo_entry.entry_id)
         worker = _worker(demo_entry)
         assert await hass.async_add_executor_job(chunk_written.wait, 30)
@@ -397,22 +413,16 @@ def test_seeding_stopped_early_is_redone() -> None:
     """A demo store with far fewer snapshots than a seeding leaves is seeded (again)."""
     store = HistoryStore.open(":memory:")
     end = datetime(2026, 3, 17, 12, tzinfo=UTC)
-    start_up = partial(
-        history_module._start_up,
-        is_demo=True,
-        cutoff=end - timedelta(days=365),
-        seed_days=2,
-        end=end,
-        time_zone=UTC,
-        should_continue=lambda _fraction: True,
+    housekeeping = partial(
+        history_module._housekeeping, is_demo=True, cutoff=end - timedelta(days=365), seed_days=2
     )
     try:
         store.save_polls(_polls(end - timedelta(days=1), 10, timedelta(minutes=15)), is_demo=True)
-        report = start_up(store)
-        assert report is not None
+        assert housekeeping(store)
+        report = seed_demo_history(store, days=2, end=end, time_zone=UTC)
         assert report.completed
         assert store.snapshot_count(is_demo=True) == 2 * SNAPSHOTS_PER_DAY
-        assert start_up(store) is None  # complete: left alone
+        assert not housekeeping(store)  # complete: left alone
     finally:
         store.close()
 
@@ -429,15 +439,10 @@ async def test_home_assistant_stopping_stops_seeding_and_closes_the_store(
     """Entries are not unloaded when Home Assistant stops; the store is closed all the same."""
     chunk_written = threading.Event()
 
-    def seed(store: HistoryStore, *, should_continue: Callable[[float], bool], **kw: Any):
-        def watched(fraction: float) -> bool:
-            chunk_written.set()
-            return should_continue(fraction)
-
-        return real_seed(store, should_continue=watched, **kw)
-
     demo_entry.add_to_hass(hass)
-    with patch.object(history_module, "seed_demo_history", seed):
+    with patch.object(
+        history_module, "iter_seed_demo_history", _watching(lambda _: chunk_written.set())
+    ):
         assert await hass.config_entries.async_setup(demo_entry.entry_id)
         worker = _worker(demo_entry)
         assert await hass.async_add_executor_job(chunk_written.wait, 30)
@@ -667,3 +672,38 @@ async def _statistics(
         None,
         {"mean", "min", "max"},
     )
+
+
+@pytest.mark.parametrize("short_demo_history", [None])  # several chunks, not one day
+async def test_other_store_work_runs_between_seeding_chunks(
+    hass: HomeAssistant, demo_entry: MockConfigEntry, good_time: datetime, short_demo_history: None
+) -> None:
+    """Seeding gives the store's thread back after every 10-day chunk.
+
+    A query issued while seeding runs (a service call, diagnostics) is answered
+    between two chunks, not after the whole seeding.
+    """
+    order: list[str] = []
+    first_chunk = threading.Event()
+
+    def on_chunk(fraction: float) -> None:
+        order.append(f"chunk {fraction:.2f}")
+        first_chunk.set()
+
+    demo_entry.add_to_hass(hass)
+    with (
+        patch.object(history_module, "DEMO_HISTORY_DAYS", 60),
+        patch.object(history_module, "iter_seed_demo_history", _watching(on_chunk)),
+    ):
+        assert await hass.config_entries.async_setup(demo_entry.entry_id)
+        assert await hass.async_add_executor_job(first_chunk.wait, 30)
+        count = await _worker(demo_entry).run(
+            lambda store: order.append("query") or store.snapshot_count(is_demo=True)
+        )
+        await hass.async_block_till_done(wait_background_tasks=True)
+
+    chunks = [entry for entry in order if entry.startswith("chunk")]
+    assert len(chunks) == 6
+    assert order[-1] == "chunk 1.00"
+    assert order.index("query") < len(order) - 1, order
+    assert 0 < count < 60 * SNAPSHOTS_PER_DAY

@@ -36,13 +36,13 @@ Layout of the JSON columns written here:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 import json
 import random
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .analyzer import ErrorBaseline, analyze
 from .drivers.base import DriverConfig
@@ -262,10 +262,33 @@ def seed_demo_history(
 ) -> SeedReport:
     """Replace the store's demo rows with ``days`` days of demo history ending at ``end``.
 
+    ``should_continue(fraction_done)`` is asked after each chunk of 10 days:
+    False stops the run, and the report tells what was written.  To give the
+    store's thread back between chunks, drive :func:`iter_seed_demo_history`.
+    """
+    steps = iter_seed_demo_history(store, days=days, end=end, time_zone=time_zone, seed=seed)
+    try:
+        fraction = next(steps)
+        while True:
+            fraction = steps.send(should_continue is None or should_continue(fraction))
+    except StopIteration as done:
+        return cast("SeedReport", done.value)
+
+
+def iter_seed_demo_history(
+    store: HistoryStore,
+    *,
+    days: int = DEFAULT_DAYS,
+    end: datetime,
+    time_zone: tzinfo,
+    seed: int = 0,
+) -> Generator[float, bool | None, SeedReport]:
+    """Seed step by step: yield the fraction done after each chunk, return the report.
+
     Snapshots sit on the 15-minute grid, the last one at or before ``end``.
-    The small tables are written first; the snapshots follow in transactions
-    of 10 days, and ``should_continue(fraction_done)`` is asked after each:
-    False stops the run, and the report tells what was written.
+    The small tables are written first (before the first yield); the
+    snapshots follow in transactions of 10 days.  Send ``False`` to stop
+    early.  Every step must run on the store's thread.
     """
     if days < 1:
         raise ValueError("days must be at least 1")
@@ -284,13 +307,12 @@ def seed_demo_history(
     bqm = _seed_bqm(store, last.date(), seed)
     campaigns = _seed_bnetz(store, last.date(), time_zone, seed)
 
-    snapshots, events = _seed_snapshots(
+    snapshots, events = yield from _seed_snapshots(
         store,
         first_slot=last_slot - total + 1,
         total=total,
         time_zone=time_zone,
         seed=seed,
-        should_continue=should_continue,
     )
     return SeedReport(
         snapshots=snapshots,
@@ -321,9 +343,12 @@ def _seed_snapshots(
     total: int,
     time_zone: tzinfo,
     seed: int,
-    should_continue: Callable[[float], bool] | None,
-) -> tuple[int, int]:
-    """Read, grade and store ``total`` snapshots from ``first_slot`` on; return (snapshots, events)."""
+) -> Generator[float, bool | None, tuple[int, int]]:
+    """Read, grade and store ``total`` snapshots from ``first_slot`` on.
+
+    Yields the fraction done after each chunk (a transaction); ``False`` sent
+    back stops it.  Returns (snapshots, events) written.
+    """
     modem = DemoModem(DriverConfig(seed=seed, time_zone=time_zone))
     read = modem.read
     from_timestamp = datetime.fromtimestamp
@@ -360,7 +385,7 @@ def _seed_snapshots(
         written += store.save_polls(
             polls(start, min(first_slot + total, start + chunk)), is_demo=True
         )
-        if should_continue is not None and not should_continue(written / total):
+        if (yield written / total) is False:
             break
     return written, events_written
 

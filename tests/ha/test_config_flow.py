@@ -31,7 +31,7 @@ from custom_components.docsight.const import (
     CONF_RETENTION_DAYS,
     DOMAIN,
 )
-from custom_components.docsight.docsis.drivers import ModemConnectionError
+from custom_components.docsight.docsis.drivers import MODEM_TYPES, ModemConnectionError
 from custom_components.docsight.docsis.drivers.demo import DemoModem
 from custom_components.docsight.docsis.drivers.json_http import JsonHttpModem
 from custom_components.docsight.docsis.model import DeviceInfo
@@ -108,7 +108,8 @@ async def test_user_step_offers_the_modem_types(hass: HomeAssistant) -> None:
 
     schema = result["data_schema"].schema
     (selector,) = schema.values()
-    assert selector.config["options"] == ["demo", "json_http"]
+    assert selector.config["options"] == list(MODEM_TYPES)
+    assert selector.config["options"][0] == "demo"
     assert set(selector.config["options"]) == set(STRINGS["selector"]["modem_type"]["options"])
 
 
@@ -473,7 +474,7 @@ async def test_reconfigure_switches_the_demo_to_a_real_modem(
     assert result["step_id"] == "reconfigure_modem"
     _assert_translated(result)
     (selector,) = result["data_schema"].schema.values()
-    assert selector.config["options"] == ["json_http"]  # every type but the demo
+    assert selector.config["options"] == [key for key in MODEM_TYPES if key != "demo"]
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_MODEM_TYPE: "json_http"}

@@ -15,6 +15,7 @@ from .base import (
     ModemParseError,
     UnsupportedModemError,
 )
+from .compal import DEFAULT_URL as COMPAL_URL, CompalModem, CompalPlayModem
 from .demo import DemoModem
 from .json_http import JsonHttpModem
 
@@ -65,6 +66,24 @@ MODEM_TYPES: dict[str, ModemType] = {
             factory=DemoModem,
             poll_interval=300,
             needs_url=False,
+        ),
+        ModemType(
+            key="ch7465",
+            name="Compal CH7465 Connect Box",
+            manufacturer="Compal",
+            factory=CompalModem,
+            poll_interval=300,
+            needs_password=True,
+            default_url=COMPAL_URL,
+        ),
+        ModemType(
+            key="ch7465_play",
+            name="Compal CH7465 Connect Box (PLAY firmware)",
+            manufacturer="Compal",
+            factory=CompalPlayModem,
+            poll_interval=300,
+            needs_password=True,
+            default_url=COMPAL_URL,
         ),
         ModemType(
             key="json_http",

@@ -8,6 +8,13 @@ from pathlib import Path
 import sys
 
 from tests.sim.compal import PASSWORD, CompalSimulator, compal_modem_fixture  # noqa: F401
+from tests.sim.fritzbox import PASSWORD as FRITZ_PASSWORD, FritzBoxSimulator, fritzbox_sim_fixture  # noqa: F401
+from tests.sim.vodafone_station import (  # noqa: F401
+    PASSWORD as STATION_PASSWORD,
+    VodafoneStationSimulator,
+    cga_station_fixture,
+    tg_station_fixture,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,3 +49,22 @@ async def test_compal_through_the_command_line(compal_modem: CompalSimulator) ->
     )
     assert code == 2
     assert "ModemAuthError" in err
+
+
+async def test_fritzbox_through_the_command_line(fritzbox_sim: FritzBoxSimulator) -> None:
+    code, out, err = await _poll(
+        "--modem", "fritzbox", "--url", fritzbox_sim.url, "--password", FRITZ_PASSWORD, "--json"
+    )
+    assert code == 0, err
+    assert json.loads(out)["downstream"]
+
+
+async def test_vodafone_station_through_the_command_line(
+    cga_station: VodafoneStationSimulator, tg_station: VodafoneStationSimulator
+) -> None:
+    for station in (cga_station, tg_station):
+        code, out, err = await _poll(
+            "--modem", "vodafone_station", "--url", station.url, "--password", STATION_PASSWORD
+        )
+        assert code == 0, err
+        assert "downstream:" in out

@@ -17,7 +17,9 @@ from .base import (
 )
 from .compal import DEFAULT_URL as COMPAL_URL, CompalModem, CompalPlayModem
 from .demo import DemoModem
+from .fritzbox import DEFAULT_URL as FRITZBOX_URL, FritzBoxModem
 from .json_http import JsonHttpModem
+from .vodafone_station import DEFAULT_URL as STATION_URL, VodafoneStationModem
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -66,6 +68,24 @@ MODEM_TYPES: dict[str, ModemType] = {
             factory=DemoModem,
             poll_interval=300,
             needs_url=False,
+        ),
+        ModemType(
+            key="fritzbox",
+            name="AVM FRITZ!Box Cable",
+            manufacturer="AVM",
+            factory=FritzBoxModem,
+            poll_interval=300,
+            needs_password=True,
+            default_url=FRITZBOX_URL,
+        ),
+        ModemType(
+            key="vodafone_station",
+            name="Vodafone Station (CGA and TG)",
+            manufacturer="Vodafone",
+            factory=VodafoneStationModem,
+            poll_interval=300,
+            needs_password=True,
+            default_url=STATION_URL,
         ),
         ModemType(
             key="ch7465",

@@ -1,0 +1,102 @@
+"""Every real modem driver through Home Assistant: the UI flow and the coordinator.
+
+Each runs against its simulator on 127.0.0.1 (tests/sim), which speaks the
+modem's real login protocol: a wrong password is refused with the form's
+invalid_auth error, the right one creates an entry that polls and fills its
+sensors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from functools import partial
+from typing import Any
+
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+import pytest
+
+from custom_components.docsight.const import CONF_MODEM_TYPE, DOMAIN
+from tests.sim import compal, fritzbox, vodafone_station
+
+MODEMS = [
+    pytest.param("ch7465", compal.CompalSimulator, {CONF_PASSWORD: compal.PASSWORD}, id="compal"),
+    pytest.param(
+        "fritzbox",
+        fritzbox.FritzBoxSimulator,
+        {CONF_USERNAME: fritzbox.USERNAME, CONF_PASSWORD: fritzbox.PASSWORD},
+        id="fritzbox",
+    ),
+    pytest.param(
+        "vodafone_station",
+        partial(vodafone_station.VodafoneStationSimulator, "cga"),
+        {CONF_PASSWORD: vodafone_station.PASSWORD},
+        id="vodafone-cga",
+    ),
+    pytest.param(
+        "vodafone_station",
+        partial(vodafone_station.VodafoneStationSimulator, "tg"),
+        {CONF_PASSWORD: vodafone_station.PASSWORD},
+        id="vodafone-tg",
+    ),
+]
+
+
+@pytest.fixture
+async def running() -> AsyncGenerator[Callable[[Callable[[], Any]], Awaitable[Any]]]:
+    """Start simulators for a test and stop them when it ends."""
+    started: list[Any] = []
+
+    async def start(factory: Callable[[], Any]) -> Any:
+        simulator = factory()
+        await simulator.start()
+        started.append(simulator)
+        return simulator
+
+    yield start
+    for simulator in started:
+        await simulator.close()
+
+
+@pytest.mark.usefixtures("socket_enabled")
+@pytest.mark.parametrize(("modem_type", "simulator", "credentials"), MODEMS)
+async def test_set_up_from_the_ui(
+    hass: HomeAssistant,
+    running: Callable[[Callable[[], Any]], Awaitable[Any]],
+    modem_type: str,
+    simulator: Callable[[], Any],
+    credentials: dict[str, str],
+) -> None:
+    sim = await running(simulator)
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_MODEM_TYPE: modem_type}
+    )
+    assert result["step_id"] == "connection"
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: sim.url, **credentials, CONF_PASSWORD: "wrong"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "invalid_auth"}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: sim.url, **credentials}
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result
+    entry = result["result"]
+    assert entry.state is ConfigEntryState.LOADED
+
+    summary = entry.runtime_data.modem.data.analysis.summary
+    assert summary.ds_total > 0
+    assert summary.us_total > 0
+    assert summary.health.value in {"good", "tolerated", "marginal", "critical"}
+    assert any(s.entity_id.endswith("_line_health") for s in hass.states.async_all("sensor"))
+
+    # A second poll works too (session reuse or a fresh, polite login).
+    await entry.runtime_data.modem.async_refresh()
+    assert entry.runtime_data.modem.last_update_success
+    assert await hass.config_entries.async_unload(entry.entry_id)

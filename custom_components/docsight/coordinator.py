@@ -21,7 +21,7 @@ from homeassistant.exceptions import (
     HomeAssistantError,
     ServiceValidationError,
 )
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -155,6 +155,8 @@ class ModemCoordinator(DataUpdateCoordinator[ModemData]):
                 ) from err
             except (ModemError, TimeoutError) as err:
                 self._record_failure(now, err)
+                if isinstance(err, ModemLockedError):
+                    self._raise_lockout_issue()
                 raise UpdateFailed(
                     translation_domain=DOMAIN,
                     translation_key=_failure_key(err),
@@ -274,7 +276,34 @@ class ModemCoordinator(DataUpdateCoordinator[ModemData]):
             self.update_interval,
         )
 
+    @property
+    def _lockout_issue_id(self) -> str:
+        return f"locked_out_{self.config_entry.entry_id}"
+
+    def _raise_lockout_issue(self) -> None:
+        """Tell the user once: the modem locked logins, and we wait instead of retrying.
+
+        Something the user may have to act on (a changed password), so a
+        repair issue rather than a log line; it goes away by itself on the
+        next successful poll.
+        """
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            self._lockout_issue_id,
+            is_fixable=False,
+            is_persistent=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="locked_out",
+            translation_placeholders={
+                "title": self.config_entry.title,
+                "url": self.config_entry.data.get(CONF_URL) or self.modem_type.name,
+            },
+        )
+
     def _record_success(self, now: datetime) -> None:
+        if self.backoff.failures:
+            ir.async_delete_issue(self.hass, DOMAIN, self._lockout_issue_id)
         self.backoff.record_success()
         self.last_success = now
         self.last_error = None

@@ -20,6 +20,7 @@ from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import dt as dt_util
 
 from .const import (
+    CONF_DRIVER_HINTS,
     CONF_MODEM_TYPE,
     CONF_RETENTION_DAYS,
     DEFAULT_RETENTION_DAYS,
@@ -94,6 +95,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: DocsightConfigEntry) -> 
             password=entry.data.get(CONF_PASSWORD),
             session=async_get_clientsession(hass),
             time_zone=dt_util.get_default_time_zone(),
+            hints=entry.data.get(CONF_DRIVER_HINTS, {}),
         )
     )
     coordinator = ModemCoordinator(hass, entry, driver, modem_type, worker)

@@ -10,6 +10,7 @@ DOMAIN: Final = "docsight"
 LOGGER = logging.getLogger(__package__)
 
 CONF_MODEM_TYPE: Final = "modem_type"
+CONF_DRIVER_HINTS: Final = "driver_hints"
 CONF_HEALTH_HYSTERESIS: Final = "health_hysteresis"
 DEMO_MODEM: Final = "demo"
 

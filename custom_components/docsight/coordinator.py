@@ -27,6 +27,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from homeassistant.util import dt as dt_util
 
 from .const import (
+    CONF_DRIVER_HINTS,
     CONF_HEALTH_HYSTERESIS,
     DEMO_MODEM,
     DOMAIN,
@@ -173,6 +174,7 @@ class ModemCoordinator(DataUpdateCoordinator[ModemData]):
             )
             self._poll_count += 1
             self._record_success(now)
+            self._remember_driver_hints()
             if any(event.event_type is EventType.DEVICE_SW_UPDATE for event in events):
                 self._update_device_firmware(reading.device.firmware)
             self._save_poll(analysis, tuple(events))
@@ -275,6 +277,15 @@ class ModemCoordinator(DataUpdateCoordinator[ModemData]):
             self.last_error,
             self.update_interval,
         )
+
+    def _remember_driver_hints(self) -> None:
+        """Store what the driver learned (a firmware variant) once it changes."""
+        hints = self.driver.remember()
+        entry = self.config_entry
+        if hints and entry.data.get(CONF_DRIVER_HINTS) != hints:
+            self.hass.config_entries.async_update_entry(
+                entry, data={**entry.data, CONF_DRIVER_HINTS: hints}
+            )
 
     @property
     def _lockout_issue_id(self) -> str:

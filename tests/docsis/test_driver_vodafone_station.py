@@ -616,3 +616,18 @@ async def test_two_drivers_for_one_station_take_turns(
     assert all(reading.has_docsis_data for reading in readings)
     assert station.overlapping_logins == 0
     assert station.logins == 3
+
+
+def test_variant_hint_is_taken_and_remembered() -> None:
+    """What a driver learned last time comes back as a hint; garbage means probe again."""
+    from custom_components.docsight.docsis.drivers.vodafone_station import (
+        Variant,
+        VodafoneStationModem,
+    )
+
+    hinted = VodafoneStationModem(DriverConfig(url="http://127.0.0.1:9", hints={"variant": "tg"}))
+    assert hinted.variant is Variant.TG
+    assert hinted.remember() == {"variant": "tg"}
+    unknown = VodafoneStationModem(DriverConfig(url="http://127.0.0.1:9", hints={"variant": "x"}))
+    assert unknown.variant is None
+    assert unknown.remember() == {}

@@ -96,6 +96,13 @@ async def test_set_up_from_the_ui(
     assert summary.health.value in {"good", "tolerated", "marginal", "critical"}
     assert any(s.entity_id.endswith("_line_health") for s in hass.states.async_all("sensor"))
 
+    if modem_type == "vodafone_station":
+        # The detected variant is kept for the next start.
+        assert entry.data["driver_hints"]["variant"] in {"cga", "tg"}
+        assert (
+            entry.runtime_data.modem.driver.variant.value == entry.data["driver_hints"]["variant"]
+        )
+
     # A second poll works too (session reuse or a fresh, polite login).
     await entry.runtime_data.modem.async_refresh()
     assert entry.runtime_data.modem.last_update_success

@@ -8,7 +8,8 @@ serves, hands that to a pure parser and returns a :class:`Reading`.  Callers
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import TYPE_CHECKING
 
@@ -56,6 +57,8 @@ class DriverConfig:
     session: ClientSession | None = None
     seed: int | None = None
     time_zone: tzinfo | None = None
+    # What the driver learned about this modem last time (see ModemDriver.remember).
+    hints: Mapping[str, str] = field(default_factory=dict)
 
 
 class ModemDriver(ABC):
@@ -68,6 +71,14 @@ class ModemDriver(ABC):
     @abstractmethod
     async def async_fetch(self) -> Reading:
         """Log in if needed, read device and channel data, and return it parsed."""
+
+    def remember(self) -> dict[str, str]:
+        """Return what is worth keeping about this modem for the next start.
+
+        For example which firmware variant answered, so that the next start
+        does not have to probe for it again.  Handed back as ``config.hints``.
+        """
+        return {}
 
     async def async_close(self) -> None:  # noqa: B027 - optional hook, most drivers hold nothing
         """Release what the driver holds (log out, drop the session cookie)."""

@@ -114,7 +114,8 @@ class VodafoneStationModem(ModemDriver):
         """Keep the configuration; nothing is contacted before the first fetch."""
         super().__init__(config)
         self._base = (config.url or DEFAULT_URL).rstrip("/")
-        self.variant: Variant | None = Variant(variant) if variant else None
+        variant = variant or config.hints.get("variant")
+        self.variant: Variant | None = Variant(variant) if variant in set(Variant) else None
         self.logout_after_poll = logout_after_poll
         self._timeout = aiohttp.ClientTimeout(total=request_timeout)
         self._clock = clock
@@ -124,6 +125,10 @@ class VodafoneStationModem(ModemDriver):
         self._locked_until: float | None = None
         # The answer that told the variant apart, kept for the login right after.
         self._first_answer: tuple[int, bytes] | None = None
+
+    def remember(self) -> dict[str, str]:
+        """Keep the detected variant, so a restart logs in without probing first."""
+        return {"variant": self.variant.value} if self.variant else {}
 
     @property
     def logged_in(self) -> bool:

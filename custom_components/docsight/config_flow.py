@@ -3,6 +3,8 @@
 Every path that stores connection data polls the modem first, so an entry is
 never created with settings that cannot work, and each failure gets its own
 message (cannot connect, wrong credentials, locked out, not such a modem).
+"Detect automatically" first probes the address without credentials
+(:mod:`.docsis.probe`) and then asks for the login of the modem it found.
 Reconfiguring the demo entry turns it into a real modem: the user's journal
 stays, the demo's made-up history goes (on the next setup of the entry).
 """
@@ -56,8 +58,10 @@ from .docsis.drivers import (
     ModemType,
 )
 from .docsis.model import Reading
+from .docsis.probe import detect_modem
 
 DEMO_TITLE = "DOCSight Demo"
+AUTO_DETECT = "auto"
 CREDENTIAL_KEYS = (CONF_URL, CONF_USERNAME, CONF_PASSWORD)
 
 
@@ -95,6 +99,7 @@ class DocsightConfigFlow(ConfigFlow, domain=DOMAIN):
     def __init__(self) -> None:
         """Start with no modem type chosen."""
         self._modem_type: ModemType | None = None
+        self._url: str | None = None  # the address detection found a modem at
 
     @staticmethod
     @callback
@@ -135,12 +140,50 @@ class DocsightConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Choose the modem type."""
         if user_input is not None:
+            if user_input[CONF_MODEM_TYPE] == AUTO_DETECT:
+                return await self.async_step_detect()
             self._modem_type = MODEM_TYPES[user_input[CONF_MODEM_TYPE]]
             if self._modem_type.key == DEMO_MODEM:
                 return await self.async_step_demo()
             return await self.async_step_connection()
         return self.async_show_form(
-            step_id="user", data_schema=_modem_type_schema(list(MODEM_TYPES))
+            step_id="user", data_schema=_modem_type_schema([AUTO_DETECT, *MODEM_TYPES])
+        )
+
+    async def async_step_detect(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for the address only, and recognise the modem there without logging in."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            url = user_input[CONF_URL]
+            try:
+                detection = await detect_modem(async_get_clientsession(self.hass), url)
+            except ModemConnectionError:
+                errors["base"] = "cannot_connect"
+            except Exception:  # noqa: BLE001 - a flow must show an error, never a traceback
+                LOGGER.exception("Unexpected error while detecting the modem")
+                errors["base"] = "unknown"
+            else:
+                LOGGER.debug("Modem detection at %s: %s", url, detection.evidence)
+                modem_type = MODEM_TYPES.get(detection.modem_type or "")
+                if modem_type is None:
+                    errors["base"] = "not_detected"
+                else:
+                    self._modem_type = modem_type
+                    self._url = url
+                    return await self.async_step_connection()
+        return self.async_show_form(
+            step_id="detect",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(
+                    {
+                        vol.Required(CONF_URL): TextSelector(
+                            TextSelectorConfig(type=TextSelectorType.URL)
+                        )
+                    }
+                ),
+                user_input or {},
+            ),
+            errors=errors,
         )
 
     async def async_step_demo(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
@@ -203,7 +246,7 @@ class DocsightConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id="connection",
             data_schema=self.add_suggested_values_to_schema(
                 self._connection_schema(modem_type),
-                user_input or {CONF_URL: modem_type.default_url},
+                user_input or {CONF_URL: self._url or modem_type.default_url},
             ),
             errors=errors,
             description_placeholders={"modem": modem_type.name},

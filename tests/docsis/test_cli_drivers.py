@@ -9,6 +9,7 @@ import sys
 
 from tests.sim.compal import PASSWORD, CompalSimulator, compal_modem_fixture  # noqa: F401
 from tests.sim.fritzbox import PASSWORD as FRITZ_PASSWORD, FritzBoxSimulator, fritzbox_sim_fixture  # noqa: F401
+from tests.sim.ultrahub7 import PASSWORD as HUB_PASSWORD, UltraHub7Simulator
 from tests.sim.vodafone_station import (  # noqa: F401
     PASSWORD as STATION_PASSWORD,
     VodafoneStationSimulator,
@@ -68,3 +69,16 @@ async def test_vodafone_station_through_the_command_line(
         )
         assert code == 0, err
         assert "downstream:" in out
+
+
+async def test_ultrahub7_through_the_command_line(socket_enabled: None) -> None:
+    station = UltraHub7Simulator()
+    await station.start()
+    try:
+        code, out, err = await _poll(
+            "--modem", "ultrahub7", "--url", station.url, "--password", HUB_PASSWORD, "--json"
+        )
+    finally:
+        await station.close()
+    assert code == 0, err
+    assert json.loads(out)["upstream"]

@@ -108,8 +108,8 @@ async def test_user_step_offers_the_modem_types(hass: HomeAssistant) -> None:
 
     schema = result["data_schema"].schema
     (selector,) = schema.values()
-    assert selector.config["options"] == list(MODEM_TYPES)
-    assert selector.config["options"][0] == "demo"
+    assert selector.config["options"] == ["auto", *MODEM_TYPES]
+    assert selector.config["options"][:2] == ["auto", "demo"]
     assert set(selector.config["options"]) == set(STRINGS["selector"]["modem_type"]["options"])
 
 

@@ -19,7 +19,7 @@ from homeassistant.data_entry_flow import FlowResultType
 import pytest
 
 from custom_components.docsight.const import CONF_MODEM_TYPE, DOMAIN
-from tests.sim import compal, fritzbox, vodafone_station
+from tests.sim import compal, fritzbox, ultrahub7, vodafone_station
 
 MODEMS = [
     pytest.param("ch7465", compal.CompalSimulator, {CONF_PASSWORD: compal.PASSWORD}, id="compal"),
@@ -40,6 +40,12 @@ MODEMS = [
         partial(vodafone_station.VodafoneStationSimulator, "tg"),
         {CONF_PASSWORD: vodafone_station.PASSWORD},
         id="vodafone-tg",
+    ),
+    pytest.param(
+        "ultrahub7",
+        ultrahub7.UltraHub7Simulator,
+        {CONF_PASSWORD: ultrahub7.PASSWORD},
+        id="ultrahub7",
     ),
 ]
 

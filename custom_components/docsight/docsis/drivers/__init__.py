@@ -19,6 +19,7 @@ from .compal import DEFAULT_URL as COMPAL_URL, CompalModem, CompalPlayModem
 from .demo import DemoModem
 from .fritzbox import DEFAULT_URL as FRITZBOX_URL, FritzBoxModem
 from .json_http import JsonHttpModem
+from .ultrahub7 import DEFAULT_URL as ULTRAHUB7_URL, UltraHub7Modem
 from .vodafone_station import DEFAULT_URL as STATION_URL, VodafoneStationModem
 
 if TYPE_CHECKING:
@@ -86,6 +87,15 @@ MODEM_TYPES: dict[str, ModemType] = {
             poll_interval=300,
             needs_password=True,
             default_url=STATION_URL,
+        ),
+        ModemType(
+            key="ultrahub7",
+            name="Vodafone Ultra Hub 7",
+            manufacturer="Sercomm",
+            factory=UltraHub7Modem,
+            poll_interval=300,
+            needs_password=True,
+            default_url=ULTRAHUB7_URL,
         ),
         ModemType(
             key="ch7465",

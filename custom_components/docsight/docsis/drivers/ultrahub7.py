@@ -1,0 +1,293 @@
+"""Vodafone Ultra Hub 7 (Sercomm): AES-CCM login, JSON channel lists.
+
+The login (see :mod:`..parsers.ultrahub7`) takes four requests: the session
+parameters and ``DUKSID`` cookie, the web UI secret, and the encrypted
+password; the channel lists are two JSON documents.
+
+The hub allows one web session at a time and locks logins after failed
+attempts.  Like the Vodafone Station driver, this one
+
+* never runs two polls (and so never two logins) at once, not even from two
+  drivers for the same address (the stations' asyncio lock per address),
+* logs out after each poll, so the owner can still use the web interface
+  (``logout_after_poll=False`` keeps the session and reuses it while the hub
+  accepts it),
+* asks the hub to end another client's session (``Push=true``) and, when
+  it answers that another session was in the way (``X_INTERNAL_Is_Duplicate``),
+  logs in once more,
+* logs in again once if the hub ends the session in the middle of a poll,
+* and, once the hub reports a lockout, refuses to contact it again until the
+  lockout is over (:class:`ModemLockedError` without any request).
+
+Cookies are kept by the driver itself, not in the shared session's cookie jar.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime
+import json
+import secrets
+import time
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+
+from ..model import Reading
+from ..parsers import ultrahub7 as parser
+from .base import (
+    DriverConfig,
+    ModemAuthError,
+    ModemConnectionError,
+    ModemDriver,
+    ModemLockedError,
+    ModemParseError,
+    UnsupportedModemError,
+)
+from .vodafone_station import (
+    LOCKOUT_BACKOFF,
+    MAX_LOCKOUT_BACKOFF,
+    MIN_LOCKOUT_BACKOFF,
+    REQUEST_TIMEOUT,
+    _station_lock,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+DEFAULT_URL = "http://192.168.0.1"
+
+CONFIG_DETAILS = "/api/config/details.jst"
+USER_DETAILS = "/api/users/details.jst"
+LOGIN = "/api/users/login.jst"
+LOGOUT = "/api/users/logout.jst"  # our assumption; the notes name no logout
+DOWNSTREAM = "/api/docsis/downstream/list.jst"
+UPSTREAM = "/api/docsis/upstream/list.jst"
+
+_BASE_HEADERS = {
+    "User-Agent": "Mozilla/5.0",
+    "X-Requested-With": "XMLHttpRequest",
+    "Priority": "u=1",
+}
+
+
+class _SessionExpiredError(Exception):
+    """The hub no longer accepts the session (internal: triggers one new login)."""
+
+
+class UltraHub7Modem(ModemDriver):
+    """Reads a Vodafone Ultra Hub 7."""
+
+    def __init__(
+        self,
+        config: DriverConfig,
+        *,
+        logout_after_poll: bool = True,
+        request_timeout: float = REQUEST_TIMEOUT,
+        clock: Callable[[], float] = time.monotonic,
+        random_iv: Callable[[int], bytes] = secrets.token_bytes,
+    ) -> None:
+        """Keep the configuration; nothing is contacted before the first fetch."""
+        super().__init__(config)
+        self._base = (config.url or DEFAULT_URL).rstrip("/")
+        self.logout_after_poll = logout_after_poll
+        self._timeout = aiohttp.ClientTimeout(total=request_timeout)
+        self._clock = clock
+        self._random_iv = random_iv
+        self._lock = _station_lock(self._base)
+        self._cookies: dict[str, str] = {}
+        self._token: str | None = None  # csrf_token of the open session
+        self._locked_until: float | None = None
+
+    @property
+    def logged_in(self) -> bool:
+        """Return whether the driver holds a session the hub accepted."""
+        return self._token is not None
+
+    # ------------------------------------------------------------------ interface
+
+    async def async_fetch(self) -> Reading:
+        """Log in (once, whatever runs concurrently), read, and log out."""
+        async with self._lock:
+            self._check_lockout()
+            try:
+                return await self._poll()
+            finally:
+                if self.logout_after_poll:
+                    await self._logout()
+
+    async def async_close(self) -> None:
+        """Log out if a session is open."""
+        async with self._lock:
+            await self._logout()
+
+    # ------------------------------------------------------------------ flow
+
+    def _check_lockout(self) -> None:
+        if self._locked_until is None:
+            return
+        remaining = self._locked_until - self._clock()
+        if remaining > 0:
+            raise ModemLockedError(f"the hub locked logins; not trying again for {remaining:.0f} s")
+        self._locked_until = None
+
+    def _locked(self, message: str, wait: float | None) -> ModemLockedError:
+        """Remember a lockout and return the error to raise."""
+        seconds = LOCKOUT_BACKOFF if wait is None else wait
+        seconds = min(max(seconds, MIN_LOCKOUT_BACKOFF), MAX_LOCKOUT_BACKOFF)
+        self._locked_until = self._clock() + seconds
+        self._forget_session()
+        return ModemLockedError(f"{message} (backing off for {seconds:.0f} s)")
+
+    async def _poll(self) -> Reading:
+        if not self.config.password:
+            raise ModemAuthError("a password is required")
+        for attempt in range(2):
+            if not self.logged_in:
+                await self._login()
+            try:
+                return await self._read()
+            except _SessionExpiredError:
+                self._forget_session()
+                if attempt:
+                    raise ModemConnectionError(
+                        "the hub ended the session again right after a login"
+                    ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _login(self) -> None:
+        """Log in; one more time if another client's session was in the way."""
+        for attempt in range(2):
+            answer = await self._login_once()
+            if answer.outcome is parser.LoginOutcome.OK:
+                return
+            # DUPLICATE: the hub ended the other session; a new login gets a fresh one.
+            self._forget_session()
+            if attempt:
+                raise ModemConnectionError("another session keeps the hub busy")
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _login_once(self) -> parser.LoginAnswer:
+        self._forget_session()
+        status, body = await self._request(
+            "GET", CONFIG_DETAILS, params={"X_INTERNAL_FIELDS": "X_RDK_ONT_Veip_1_OperationalState"}
+        )
+        if status != 200:
+            raise UnsupportedModemError(f"no Ultra Hub 7 login API (HTTP {status})")
+        internal_id, csrf_token = self._parse(parser.session_parameters, _json(body))
+        status, body = await self._request(
+            "GET",
+            USER_DETAILS,
+            params={"__id": internal_id, "X_INTERNAL_FIELDS": "X_VODAFONE_WebUISecret"},
+        )
+        if status != 200:
+            raise ModemParseError(f"{USER_DETAILS}: HTTP {status}")
+        secret = self._parse(parser.web_ui_secret, _json(body))
+        form = parser.login_form(
+            internal_id,
+            self.config.password or "",
+            secret,
+            csrf_token,
+            self._random_iv(parser.IV_BYTES),
+        )
+        status, body = await self._request("POST", LOGIN, data=form)
+        if status in (401, 403):
+            raise ModemAuthError(f"login refused (HTTP {status})")
+        if status != 200:
+            raise ModemParseError(f"{LOGIN}: HTTP {status}")
+        answer = self._parse(parser.parse_login, _json(body))
+        if answer.outcome is parser.LoginOutcome.LOCKED:
+            raise self._locked("the hub locked logins", answer.wait_seconds)
+        if answer.outcome is parser.LoginOutcome.INVALID_PASSWORD:
+            self._forget_session()
+            raise ModemAuthError("wrong password")
+        if answer.outcome is parser.LoginOutcome.OK:
+            self._token = answer.csrf_token or csrf_token
+        return answer
+
+    async def _read(self) -> Reading:
+        downstream_page = await self._get(DOWNSTREAM)
+        upstream_page = await self._get(UPSTREAM)
+        downstream, upstream = self._parse(
+            lambda pages: parser.parse_docsis(*pages), (downstream_page, upstream_page)
+        )
+        return Reading(
+            read_at=datetime.now(UTC),
+            device=parser.DEVICE,
+            downstream=downstream,
+            upstream=upstream,
+        )
+
+    async def _get(self, path: str) -> object:
+        status, body = await self._request("GET", path)
+        if status in (302, 303, 401, 403):
+            raise _SessionExpiredError
+        if status != 200:
+            raise UnsupportedModemError(f"{path}: HTTP {status}")
+        return _json(body)
+
+    async def _logout(self) -> None:
+        """Log out politely; a failing logout only drops the session locally."""
+        if not self.logged_in:
+            return
+        with contextlib.suppress(ModemConnectionError, ModemLockedError):
+            await self._request("POST", LOGOUT, data={"csrf_token": self._token or ""})
+        self._forget_session()
+
+    def _forget_session(self) -> None:
+        self._token = None
+        self._cookies.clear()
+
+    # ------------------------------------------------------------------ transport
+
+    @staticmethod
+    def _parse[T](parse: Callable[[Any], T], raw: object) -> T:
+        try:
+            return parse(raw)
+        except ValueError as err:
+            raise ModemParseError(str(err)) from err
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        data: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> tuple[int, bytes]:
+        session = self.config.session
+        if session is None:
+            raise ModemConnectionError("no HTTP session")
+        headers = {**_BASE_HEADERS, "Referer": f"{self._base}/"}
+        if self._cookies:
+            headers["Cookie"] = "; ".join(
+                f"{name}={value}" for name, value in self._cookies.items()
+            )
+        try:
+            async with session.request(
+                method,
+                f"{self._base}{path}",
+                data=data,
+                headers=headers,
+                params=params,
+                timeout=self._timeout,
+                allow_redirects=False,
+            ) as response:
+                body = await response.read()
+                for name, morsel in response.cookies.items():
+                    self._cookies[name] = morsel.value
+                status = response.status
+        except (aiohttp.ClientError, TimeoutError) as err:
+            raise ModemConnectionError(f"{path}: {err or type(err).__name__}") from err
+        if status == 429:
+            raise self._locked("the hub refuses requests (HTTP 429)", None)
+        if status >= 500:
+            raise ModemConnectionError(f"{path}: HTTP {status}")
+        return status, body
+
+
+def _json(body: bytes) -> object:
+    try:
+        return json.loads(body)
+    except ValueError as err:  # UnicodeDecodeError is a ValueError too
+        raise ModemParseError(f"not JSON: {err}") from err

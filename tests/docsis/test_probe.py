@@ -41,6 +41,7 @@ from tests.sim.fritzbox import (
     FritzBoxSimulator,
     fritzbox_sim_fixture,  # noqa: F401 - the fritzbox_sim fixture
 )
+from tests.sim.ultrahub7 import UltraHub7Simulator
 from tests.sim.vodafone_station import (
     CGA_INDEX,
     HOST,
@@ -223,6 +224,17 @@ async def test_detects_a_fritzbox(
     assert fritzbox_sim.hits["login_sid"] == 1
 
 
+async def test_detects_an_ultrahub7(session: aiohttp.ClientSession, socket_enabled: None) -> None:
+    hub = UltraHub7Simulator()
+    await hub.start()
+    try:
+        detection = await detect_modem(session, hub.url)
+    finally:
+        await hub.close()
+    assert detection.modem_type == "ultrahub7"
+    assert "csrf token" in detection.evidence.lower()
+
+
 async def test_detects_a_compal(
     compal_modem: CompalSimulator, session: aiohttp.ClientSession
 ) -> None:
@@ -326,7 +338,12 @@ async def test_an_unknown_page_is_not_detected(
 
     assert detection.modem_type is None
     assert "like none of the known modems" in detection.evidence
-    assert other.paths() == ["/", "/login_sid.lua", "/api/v1/session/menu"]
+    assert other.paths() == [
+        "/",
+        "/login_sid.lua",
+        "/api/v1/session/menu",
+        "/api/config/details.jst",
+    ]
 
 
 async def test_nothing_listening_raises(session: aiohttp.ClientSession) -> None:

@@ -14,6 +14,8 @@ a login, a password or a salt request, so it cannot count as a failed login
 3. ``GET /login_sid.lua``: a FRITZ!Box answers with its ``SessionInfo``.
 4. ``GET /api/v1/session/menu``: a CGA station answers with its JSON API even
    without a session.
+5. ``GET /api/config/details.jst?X_INTERNAL_FIELDS=...``: the Ultra Hub 7's
+   first login step, a public read that answers with a ``csrf_token``.
 
 Probing stops at the first page that decides.  A probe that fails (refused,
 timed out, unreadable) counts as no answer; the first one failing means the
@@ -35,6 +37,7 @@ import aiohttp
 from .drivers.base import ModemConnectionError
 from .drivers.compal import GETTER, TOKEN_COOKIE
 from .drivers.fritzbox import LOGIN_PATH as FRITZ_LOGIN_PATH
+from .drivers.ultrahub7 import CONFIG_DETAILS as HUB_DETAILS
 from .drivers.vodafone_station import CGA_MENU
 from .parsers.compal import parse_global_settings
 from .parsers.fritzbox import parse_login_challenge
@@ -48,6 +51,7 @@ ROOT = "root"
 COMPAL_SETTINGS = "compal_settings"
 FRITZ_LOGIN = "fritz_login"
 CGA_API = "cga_api"
+ULTRAHUB7_DETAILS = "ultrahub7_details"
 
 COMPAL_LOGIN_PAGE = "/common_page/login.html"
 _HEADERS = {"User-Agent": "Mozilla/5.0 (DOCSight modem detection)", "Accept": "*/*"}
@@ -148,7 +152,7 @@ def classify(answers: Mapping[str, Answer | None]) -> Detection:
     """Name the modem type the probes' answers point to (pure, no I/O).
 
     ``answers`` maps the probe keys (:data:`ROOT`, :data:`COMPAL_SETTINGS`,
-    :data:`FRITZ_LOGIN`, :data:`CGA_API`) to what came back, None for a probe
+    :data:`FRITZ_LOGIN`, :data:`CGA_API`, :data:`ULTRAHUB7_DETAILS`) to what came back, None for a probe
     that got no answer; missing keys are probes not made.
     """
     root = answers.get(ROOT)
@@ -170,6 +174,13 @@ def classify(answers: Mapping[str, Answer | None]) -> Detection:
         return Detection(
             "vodafone_station", "the Vodafone Station (CGA) session API answered without a login"
         )
+    hub = answers.get(ULTRAHUB7_DETAILS)
+    if hub is not None and hub.status == 200:
+        document = _json_document(hub)
+        if isinstance(document, dict) and "csrf_token" in document:
+            return Detection(
+                "ultrahub7", "the Ultra Hub 7 configuration API answered with a CSRF token"
+            )
     if not any(answer is not None for answer in answers.values()):
         return Detection(None, "nothing answered")
     if root is not None and root.status in (401, 407):
@@ -279,10 +290,22 @@ async def detect_modem(
             allow_redirects=False,
         )
     detection = classify(answers)
-    for key, path in ((FRITZ_LOGIN, FRITZ_LOGIN_PATH), (CGA_API, CGA_MENU)):
+    # The hub answers only requests its web app makes (XMLHttpRequest).
+    xhr = {**_HEADERS, "X-Requested-With": "XMLHttpRequest"}
+    for key, path, headers in (
+        (FRITZ_LOGIN, FRITZ_LOGIN_PATH, _HEADERS),
+        (CGA_API, CGA_MENU, _HEADERS),
+        (
+            ULTRAHUB7_DETAILS,
+            f"{HUB_DETAILS}?X_INTERNAL_FIELDS=X_RDK_ONT_Veip_1_OperationalState",
+            xhr,
+        ),
+    ):
         if detection.modem_type is not None:
             break
-        answers[key] = await _probe(session, "GET", f"{base}{path}", client_timeout)
+        answers[key] = await _probe(
+            session, "GET", f"{base}{path}", client_timeout, headers=headers
+        )
         detection = classify(answers)
     _LOGGER.debug("Modem detection at %s: %s (%s)", base, detection.modem_type, detection.evidence)
     return detection

@@ -292,14 +292,21 @@ class DocsightConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change the address or credentials of a configured modem."""
+        """Change the type, address or credentials of a configured modem.
+
+        The type matters when a modem's firmware changes under the same
+        hardware (a Connect Box moved to PLAY firmware); it defaults to the
+        current one, and the same serial must answer.
+        """
         entry = self._get_reconfigure_entry()
-        modem_type = MODEM_TYPES[entry.data[CONF_MODEM_TYPE]]
-        if modem_type.key == DEMO_MODEM:
+        current = MODEM_TYPES[entry.data[CONF_MODEM_TYPE]]
+        if current.key == DEMO_MODEM:
             return await self.async_step_reconfigure_modem()
+        modem_type = current
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = {CONF_MODEM_TYPE: modem_type.key, **user_input}
+            modem_type = MODEM_TYPES[user_input.get(CONF_MODEM_TYPE, current.key)]
+            data = {**user_input, CONF_MODEM_TYPE: modem_type.key}
             # The password is never shown back; left empty, the stored one stays.
             if CONF_PASSWORD not in data and CONF_PASSWORD in entry.data:
                 data[CONF_PASSWORD] = entry.data[CONF_PASSWORD]
@@ -312,11 +319,20 @@ class DocsightConfigFlow(ConfigFlow, domain=DOMAIN):
                 if new_id and entry.unique_id and new_id != entry.unique_id:
                     return self.async_abort(reason="different_modem")
                 return self.async_update_reload_and_abort(entry, data=data)
+        # The type is optional here: a call that leaves it out keeps the current one.
+        (type_selector,) = _modem_type_schema(
+            [key for key in MODEM_TYPES if key != DEMO_MODEM]
+        ).schema.values()
+        schema = vol.Schema(
+            {
+                vol.Optional(CONF_MODEM_TYPE): type_selector,
+                **self._connection_schema(modem_type).schema,
+            }
+        )
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
-                self._connection_schema(modem_type),
-                user_input or _without_credentials(entry.data, keep_username=True),
+                schema, user_input or _without_credentials(entry.data, keep_username=True)
             ),
             errors=errors,
         )

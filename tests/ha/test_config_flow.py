@@ -564,7 +564,7 @@ async def test_reconfigure_json(hass: HomeAssistant, json_modem: JsonModemSimula
         for key in result["data_schema"].schema
         if (key.description or {}).get("suggested_value") is not None
     }
-    assert suggested == {CONF_URL: old_url, CONF_USERNAME: "admin"}
+    assert suggested == {CONF_MODEM_TYPE: "json_http", CONF_URL: old_url, CONF_USERNAME: "admin"}
 
     # Still the wrong address: the error is shown and nothing is stored.
     result = await hass.config_entries.flow.async_configure(

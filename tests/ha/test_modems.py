@@ -12,7 +12,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from functools import partial
 from typing import Any
 
-from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -112,4 +112,39 @@ async def test_set_up_from_the_ui(
     # A second poll works too (session reuse or a fresh, polite login).
     await entry.runtime_data.modem.async_refresh()
     assert entry.runtime_data.modem.last_update_success
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_reconfigure_changes_the_type_of_the_same_modem(
+    hass: HomeAssistant, running: Callable[[Callable[[], Any]], Awaitable[Any]]
+) -> None:
+    """A Connect Box moved to PLAY firmware: same serial, new type, entry kept."""
+    sim = await running(partial(compal.CompalSimulator, play=True))
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_MODEM_TYPE: "ch7465"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: sim.url, CONF_PASSWORD: compal.PASSWORD}
+    )
+    await hass.async_block_till_done()
+    entry = result["result"]
+    unique_id = entry.unique_id
+
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+    )
+    assert result["step_id"] == "reconfigure"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {CONF_MODEM_TYPE: "ch7465_play", CONF_URL: sim.url, CONF_PASSWORD: compal.PASSWORD},
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data[CONF_MODEM_TYPE] == "ch7465_play"
+    assert entry.unique_id == unique_id
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data.modem_type.key == "ch7465_play"
     assert await hass.config_entries.async_unload(entry.entry_id)

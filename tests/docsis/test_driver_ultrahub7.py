@@ -24,17 +24,17 @@ from custom_components.docsight.docsis.drivers.base import (
     ModemParseError,
     UnsupportedModemError,
 )
+from custom_components.docsight.docsis.drivers.session import (
+    LOCKOUT_BACKOFF,
+    MIN_LOCKOUT_BACKOFF,
+)
 from custom_components.docsight.docsis.drivers.ultrahub7 import (
     DEFAULT_URL,
     DOWNSTREAM,
     UPSTREAM,
     UltraHub7Modem,
 )
-from custom_components.docsight.docsis.drivers.vodafone_station import (
-    LOCKOUT_BACKOFF,
-    MIN_LOCKOUT_BACKOFF,
-    VodafoneStationModem,
-)
+from custom_components.docsight.docsis.drivers.vodafone_station import VodafoneStationModem
 from custom_components.docsight.docsis.model import Direction, Family
 from tests.sim.ultrahub7 import (
     HOST,

@@ -24,10 +24,12 @@ from custom_components.docsight.docsis.drivers.base import (
     ModemParseError,
     UnsupportedModemError,
 )
-from custom_components.docsight.docsis.drivers.vodafone_station import (
-    DEFAULT_URL,
+from custom_components.docsight.docsis.drivers.session import (
     LOCKOUT_BACKOFF,
     MAX_LOCKOUT_BACKOFF,
+)
+from custom_components.docsight.docsis.drivers.vodafone_station import (
+    DEFAULT_URL,
     Variant,
     VodafoneStationModem,
 )

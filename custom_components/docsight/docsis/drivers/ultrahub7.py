@@ -39,18 +39,12 @@ from .base import (
     DriverConfig,
     ModemAuthError,
     ModemConnectionError,
-    ModemDriver,
     ModemLockedError,
     ModemParseError,
     UnsupportedModemError,
 )
-from .vodafone_station import (
-    LOCKOUT_BACKOFF,
-    MAX_LOCKOUT_BACKOFF,
-    MIN_LOCKOUT_BACKOFF,
-    REQUEST_TIMEOUT,
-    _station_lock,
-)
+from .session import SingleSessionModem
+from .vodafone_station import REQUEST_TIMEOUT
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -75,8 +69,10 @@ class _SessionExpiredError(Exception):
     """The hub no longer accepts the session (internal: triggers one new login)."""
 
 
-class UltraHub7Modem(ModemDriver):
+class UltraHub7Modem(SingleSessionModem):
     """Reads a Vodafone Ultra Hub 7."""
+
+    device_noun = "hub"
 
     def __init__(
         self,
@@ -88,16 +84,12 @@ class UltraHub7Modem(ModemDriver):
         random_iv: Callable[[int], bytes] = secrets.token_bytes,
     ) -> None:
         """Keep the configuration; nothing is contacted before the first fetch."""
-        super().__init__(config)
         self._base = (config.url or DEFAULT_URL).rstrip("/")
-        self.logout_after_poll = logout_after_poll
+        super().__init__(config, self._base, logout_after_poll=logout_after_poll, clock=clock)
         self._timeout = aiohttp.ClientTimeout(total=request_timeout)
-        self._clock = clock
         self._random_iv = random_iv
-        self._lock = _station_lock(self._base)
         self._cookies: dict[str, str] = {}
         self._token: str | None = None  # csrf_token of the open session
-        self._locked_until: float | None = None
 
     @property
     def logged_in(self) -> bool:
@@ -106,38 +98,7 @@ class UltraHub7Modem(ModemDriver):
 
     # ------------------------------------------------------------------ interface
 
-    async def async_fetch(self) -> Reading:
-        """Log in (once, whatever runs concurrently), read, and log out."""
-        async with self._lock:
-            self._check_lockout()
-            try:
-                return await self._poll()
-            finally:
-                if self.logout_after_poll:
-                    await self._logout()
-
-    async def async_close(self) -> None:
-        """Log out if a session is open."""
-        async with self._lock:
-            await self._logout()
-
     # ------------------------------------------------------------------ flow
-
-    def _check_lockout(self) -> None:
-        if self._locked_until is None:
-            return
-        remaining = self._locked_until - self._clock()
-        if remaining > 0:
-            raise ModemLockedError(f"the hub locked logins; not trying again for {remaining:.0f} s")
-        self._locked_until = None
-
-    def _locked(self, message: str, wait: float | None) -> ModemLockedError:
-        """Remember a lockout and return the error to raise."""
-        seconds = LOCKOUT_BACKOFF if wait is None else wait
-        seconds = min(max(seconds, MIN_LOCKOUT_BACKOFF), MAX_LOCKOUT_BACKOFF)
-        self._locked_until = self._clock() + seconds
-        self._forget_session()
-        return ModemLockedError(f"{message} (backing off for {seconds:.0f} s)")
 
     async def _poll(self) -> Reading:
         if not self.config.password:

@@ -23,14 +23,12 @@ users of the session.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from datetime import UTC, datetime
 from enum import StrEnum
 import json
 import time
 from typing import TYPE_CHECKING, Any
-import weakref
 
 import aiohttp
 
@@ -40,10 +38,12 @@ from .base import (
     DriverConfig,
     ModemAuthError,
     ModemConnectionError,
-    ModemDriver,
     ModemLockedError,
     ModemParseError,
     UnsupportedModemError,
+)
+from .session import (
+    SingleSessionModem,
 )
 
 if TYPE_CHECKING:
@@ -54,9 +54,6 @@ DEFAULT_USERNAME = "admin"
 REQUEST_TIMEOUT = 20.0
 # How long to leave a locked modem alone when it does not say (seconds), and
 # the bounds on what it says.
-LOCKOUT_BACKOFF = 300.0
-MIN_LOCKOUT_BACKOFF = 30.0
-MAX_LOCKOUT_BACKOFF = 3600.0
 
 CGA_LOGIN = "/api/v1/session/login"
 CGA_MENU = "/api/v1/session/menu"
@@ -81,25 +78,11 @@ class Variant(StrEnum):
     TG = "tg"
 
 
-# One lock per station address, shared by every driver talking to it (the
-# coordinator's and, say, a config flow's connection test), so that even two
-# drivers never log in at once.  It lives as long as a driver holds it.
-_STATION_LOCKS: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-
-
-def _station_lock(base_url: str) -> asyncio.Lock:
-    lock = _STATION_LOCKS.get(base_url)
-    if lock is None:
-        lock = asyncio.Lock()
-        _STATION_LOCKS[base_url] = lock
-    return lock
-
-
 class _SessionExpiredError(Exception):
     """The modem no longer accepts the session (internal: triggers one new login)."""
 
 
-class VodafoneStationModem(ModemDriver):
+class VodafoneStationModem(SingleSessionModem):
     """Reads a Vodafone Station of either variant."""
 
     def __init__(
@@ -112,17 +95,13 @@ class VodafoneStationModem(ModemDriver):
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """Keep the configuration; nothing is contacted before the first fetch."""
-        super().__init__(config)
         self._base = (config.url or DEFAULT_URL).rstrip("/")
+        super().__init__(config, self._base, logout_after_poll=logout_after_poll, clock=clock)
         variant = variant or config.hints.get("variant")
         self.variant: Variant | None = Variant(variant) if variant in set(Variant) else None
-        self.logout_after_poll = logout_after_poll
         self._timeout = aiohttp.ClientTimeout(total=request_timeout)
-        self._clock = clock
-        self._lock = _station_lock(self._base)
         self._cookies: dict[str, str] = {}
         self._token: str | None = None  # CGA X-CSRF-TOKEN or TG csrfNonce
-        self._locked_until: float | None = None
         # The answer that told the variant apart, kept for the login right after.
         self._first_answer: tuple[int, bytes] | None = None
 
@@ -137,40 +116,7 @@ class VodafoneStationModem(ModemDriver):
 
     # ------------------------------------------------------------------ interface
 
-    async def async_fetch(self) -> Reading:
-        """Log in (once, whatever runs concurrently), read, and log out."""
-        async with self._lock:
-            self._check_lockout()
-            try:
-                return await self._poll()
-            finally:
-                if self.logout_after_poll:
-                    await self._logout()
-
-    async def async_close(self) -> None:
-        """Log out if a session is open."""
-        async with self._lock:
-            await self._logout()
-
     # ------------------------------------------------------------------ flow
-
-    def _check_lockout(self) -> None:
-        if self._locked_until is None:
-            return
-        remaining = self._locked_until - self._clock()
-        if remaining > 0:
-            raise ModemLockedError(
-                f"the modem locked logins; not trying again for {remaining:.0f} s"
-            )
-        self._locked_until = None
-
-    def _locked(self, message: str, wait: float | None) -> ModemLockedError:
-        """Remember a lockout and return the error to raise."""
-        seconds = LOCKOUT_BACKOFF if wait is None else wait
-        seconds = min(max(seconds, MIN_LOCKOUT_BACKOFF), MAX_LOCKOUT_BACKOFF)
-        self._locked_until = self._clock() + seconds
-        self._forget_session()
-        return ModemLockedError(f"{message} (backing off for {seconds:.0f} s)")
 
     async def _poll(self) -> Reading:
         if not self.config.password:

@@ -7,6 +7,11 @@ import json
 from pathlib import Path
 import sys
 
+from tests.sim.arris_cm3500 import (
+    PASSWORD as ARRIS_PASSWORD,
+    USERNAME as ARRIS_USERNAME,
+    ArrisCM3500Simulator,
+)
 from tests.sim.compal import PASSWORD, CompalSimulator, compal_modem_fixture  # noqa: F401
 from tests.sim.fritzbox import PASSWORD as FRITZ_PASSWORD, FritzBoxSimulator, fritzbox_sim_fixture  # noqa: F401
 from tests.sim.ultrahub7 import PASSWORD as HUB_PASSWORD, UltraHub7Simulator
@@ -82,3 +87,17 @@ async def test_ultrahub7_through_the_command_line(socket_enabled: None) -> None:
         await station.close()
     assert code == 0, err
     assert json.loads(out)["upstream"]
+
+
+async def test_arris_cm3500_through_the_command_line(socket_enabled: None) -> None:
+    modem = ArrisCM3500Simulator()
+    await modem.start()
+    try:
+        code, out, err = await _poll(
+            "--modem", "cm3500", "--url", modem.url,
+            "--username", ARRIS_USERNAME, "--password", ARRIS_PASSWORD, "--json",
+        )  # fmt: skip
+    finally:
+        await modem.close()
+    assert code == 0, err
+    assert len(json.loads(out)["downstream"]) > 20

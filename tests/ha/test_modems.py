@@ -19,7 +19,7 @@ from homeassistant.data_entry_flow import FlowResultType
 import pytest
 
 from custom_components.docsight.const import CONF_MODEM_TYPE, DOMAIN
-from tests.sim import compal, fritzbox, ultrahub7, vodafone_station
+from tests.sim import arris_cm3500, compal, fritzbox, ultrahub7, vodafone_station
 
 MODEMS = [
     pytest.param("ch7465", compal.CompalSimulator, {CONF_PASSWORD: compal.PASSWORD}, id="compal"),
@@ -40,6 +40,12 @@ MODEMS = [
         partial(vodafone_station.VodafoneStationSimulator, "tg"),
         {CONF_PASSWORD: vodafone_station.PASSWORD},
         id="vodafone-tg",
+    ),
+    pytest.param(
+        "cm3500",
+        arris_cm3500.ArrisCM3500Simulator,
+        {CONF_USERNAME: arris_cm3500.USERNAME, CONF_PASSWORD: arris_cm3500.PASSWORD},
+        id="arris-cm3500",
     ),
     pytest.param(
         "ultrahub7",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .arris_cm3500 import DEFAULT_URL as CM3500_URL, ArrisCM3500Modem
 from .base import (
     DriverConfig,
     ModemAuthError,
@@ -114,6 +115,15 @@ MODEM_TYPES: dict[str, ModemType] = {
             poll_interval=300,
             needs_password=True,
             default_url=COMPAL_URL,
+        ),
+        ModemType(
+            key="cm3500",
+            name="Arris CM3500B",
+            manufacturer="Arris",
+            factory=ArrisCM3500Modem,
+            poll_interval=300,
+            needs_password=True,
+            default_url=CM3500_URL,
         ),
         ModemType(
             key="json_http",

@@ -14,6 +14,11 @@ from tests.sim.arris_cm3500 import (
 )
 from tests.sim.compal import PASSWORD, CompalSimulator, compal_modem_fixture  # noqa: F401
 from tests.sim.fritzbox import PASSWORD as FRITZ_PASSWORD, FritzBoxSimulator, fritzbox_sim_fixture  # noqa: F401
+from tests.sim.netgear_cm3000 import (
+    PASSWORD as NETGEAR_PASSWORD,
+    USERNAME as NETGEAR_USERNAME,
+    CM3000Simulator,
+)
 from tests.sim.ultrahub7 import PASSWORD as HUB_PASSWORD, UltraHub7Simulator
 from tests.sim.vodafone_station import (  # noqa: F401
     PASSWORD as STATION_PASSWORD,
@@ -101,3 +106,17 @@ async def test_arris_cm3500_through_the_command_line(socket_enabled: None) -> No
         await modem.close()
     assert code == 0, err
     assert len(json.loads(out)["downstream"]) > 20
+
+
+async def test_netgear_cm3000_through_the_command_line(socket_enabled: None) -> None:
+    modem = CM3000Simulator()
+    await modem.start()
+    try:
+        code, out, err = await _poll(
+            "--modem", "cm3000", "--url", modem.url,
+            "--username", NETGEAR_USERNAME, "--password", NETGEAR_PASSWORD, "--json",
+        )  # fmt: skip
+    finally:
+        await modem.close()
+    assert code == 0, err
+    assert len(json.loads(out)["downstream"]) == 34

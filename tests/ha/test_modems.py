@@ -19,7 +19,7 @@ from homeassistant.data_entry_flow import FlowResultType
 import pytest
 
 from custom_components.docsight.const import CONF_MODEM_TYPE, DOMAIN
-from tests.sim import arris_cm3500, compal, fritzbox, ultrahub7, vodafone_station
+from tests.sim import arris_cm3500, compal, fritzbox, netgear_cm3000, ultrahub7, vodafone_station
 
 MODEMS = [
     pytest.param("ch7465", compal.CompalSimulator, {CONF_PASSWORD: compal.PASSWORD}, id="compal"),
@@ -46,6 +46,18 @@ MODEMS = [
         arris_cm3500.ArrisCM3500Simulator,
         {CONF_USERNAME: arris_cm3500.USERNAME, CONF_PASSWORD: arris_cm3500.PASSWORD},
         id="arris-cm3500",
+    ),
+    pytest.param(
+        "cm3000",
+        netgear_cm3000.CM3000Simulator,
+        {CONF_USERNAME: netgear_cm3000.USERNAME, CONF_PASSWORD: netgear_cm3000.PASSWORD},
+        id="netgear-cm3000-basic",
+    ),
+    pytest.param(
+        "cm3000",
+        partial(netgear_cm3000.CM3000Simulator, "form"),
+        {CONF_USERNAME: netgear_cm3000.USERNAME, CONF_PASSWORD: netgear_cm3000.PASSWORD},
+        id="netgear-cm3000-form",
     ),
     pytest.param(
         "ultrahub7",

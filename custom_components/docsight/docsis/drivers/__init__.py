@@ -20,6 +20,7 @@ from .compal import DEFAULT_URL as COMPAL_URL, CompalModem, CompalPlayModem
 from .demo import DemoModem
 from .fritzbox import DEFAULT_URL as FRITZBOX_URL, FritzBoxModem
 from .json_http import JsonHttpModem
+from .netgear_cm3000 import DEFAULT_URL as CM3000_URL, NetgearCM3000Modem
 from .ultrahub7 import DEFAULT_URL as ULTRAHUB7_URL, UltraHub7Modem
 from .vodafone_station import DEFAULT_URL as STATION_URL, VodafoneStationModem
 
@@ -124,6 +125,15 @@ MODEM_TYPES: dict[str, ModemType] = {
             poll_interval=300,
             needs_password=True,
             default_url=CM3500_URL,
+        ),
+        ModemType(
+            key="cm3000",
+            name="Netgear CM3000",
+            manufacturer="Netgear",
+            factory=NetgearCM3000Modem,
+            poll_interval=300,
+            needs_password=True,
+            default_url=CM3000_URL,
         ),
         ModemType(
             key="json_http",

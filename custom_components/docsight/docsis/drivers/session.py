@@ -6,19 +6,33 @@ holds one lock per modem address (two drivers for the same modem, say the
 config flow's test and the coordinator, take turns), remembers a lockout and
 does not touch the modem again until it is over, and by default logs out
 after every poll so that the user can still use the modem's web page.
-Subclasses provide the poll itself, the logout and forgetting a session.
+
+Their web apps also share a transport: the driver keeps the session cookies
+itself (the shared session's cookie jar ignores cookies of IP-address
+hosts), never follows redirects (a redirect is how a lost session shows),
+and treats HTTP 429 as a lockout.  Subclasses provide the poll, the logout
+and the headers their web app sends.
 """
 
 from __future__ import annotations
 
 from abc import abstractmethod
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+import json
 import time
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 import weakref
 
-from .base import DriverConfig, ModemDriver, ModemLockedError
+import aiohttp
+
+from .base import (
+    DriverConfig,
+    ModemConnectionError,
+    ModemDriver,
+    ModemLockedError,
+    ModemParseError,
+)
 
 if TYPE_CHECKING:
     from ..model import Reading
@@ -28,6 +42,8 @@ if TYPE_CHECKING:
 LOCKOUT_BACKOFF = 300.0
 MIN_LOCKOUT_BACKOFF = 30.0
 MAX_LOCKOUT_BACKOFF = 3600.0
+# Seconds one request may take.
+REQUEST_TIMEOUT = 20.0
 
 _ADDRESS_LOCKS: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -46,21 +62,33 @@ class SingleSessionModem(ModemDriver):
 
     # How the messages name the device ("modem", "hub").
     device_noun: ClassVar[str] = "modem"
+    # Headers the modem's web app sends with every request.
+    base_headers: ClassVar[Mapping[str, str]] = {}
 
     def __init__(
         self,
         config: DriverConfig,
-        base_url: str,
+        default_url: str,
         *,
         logout_after_poll: bool = True,
+        request_timeout: float = REQUEST_TIMEOUT,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """Keep the configuration; nothing is contacted before the first fetch."""
         super().__init__(config)
+        self._base = (config.url or default_url).rstrip("/")
         self.logout_after_poll = logout_after_poll
+        self._timeout = aiohttp.ClientTimeout(total=request_timeout)
         self._clock = clock
-        self._lock = address_lock(base_url)
+        self._lock = address_lock(self._base)
         self._locked_until: float | None = None
+        self._cookies: dict[str, str] = {}
+        self._token: str | None = None  # the session's CSRF token or nonce
+
+    @property
+    def logged_in(self) -> bool:
+        """Return whether the driver holds a session the modem accepted."""
+        return self._token is not None
 
     async def async_fetch(self) -> Reading:
         """Log in (once, whatever runs concurrently), read, and log out."""
@@ -103,6 +131,65 @@ class SingleSessionModem(ModemDriver):
     async def _logout(self) -> None:
         """End the session, if one is open (the lock is held)."""
 
-    @abstractmethod
     def _forget_session(self) -> None:
         """Drop what identifies the session, without telling the modem."""
+        self._token = None
+        self._cookies.clear()
+
+    @staticmethod
+    def _parse[T](parse: Callable[[Any], T], raw: object) -> T:
+        """Run a parser; its ValueError becomes the ModemParseError callers expect."""
+        try:
+            return parse(raw)
+        except ValueError as err:
+            raise ModemParseError(str(err)) from err
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        data: Mapping[str, str] | None = None,
+        json_body: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> tuple[int, bytes]:
+        """Send one request with the session's cookies; return the status and body."""
+        session = self.config.session
+        if session is None:
+            raise ModemConnectionError("no HTTP session")
+        all_headers = {**self.base_headers, "Referer": f"{self._base}/", **(headers or {})}
+        if self._cookies:
+            all_headers["Cookie"] = "; ".join(
+                f"{name}={value}" for name, value in self._cookies.items()
+            )
+        try:
+            async with session.request(
+                method,
+                f"{self._base}{path}",
+                data=data,
+                json=json_body,
+                headers=all_headers,
+                params=params,
+                timeout=self._timeout,
+                allow_redirects=False,
+            ) as response:
+                body = await response.read()
+                for name, morsel in response.cookies.items():
+                    self._cookies[name] = morsel.value
+                status = response.status
+        except (aiohttp.ClientError, TimeoutError) as err:
+            raise ModemConnectionError(f"{path}: {err or type(err).__name__}") from err
+        if status == 429:
+            raise self._locked(f"the {self.device_noun} refuses requests (HTTP 429)", None)
+        if status >= 500:
+            raise ModemConnectionError(f"{path}: HTTP {status}")
+        return status, body
+
+
+def read_json(body: bytes) -> object:
+    """Parse a JSON answer; anything else is a ModemParseError."""
+    try:
+        return json.loads(body)
+    except ValueError as err:  # UnicodeDecodeError is a ValueError too
+        raise ModemParseError(f"not JSON: {err}") from err

@@ -26,12 +26,9 @@ from __future__ import annotations
 
 import contextlib
 from datetime import UTC, datetime
-import json
 import secrets
 import time
-from typing import TYPE_CHECKING, Any
-
-import aiohttp
+from typing import TYPE_CHECKING, ClassVar
 
 from ..model import Reading
 from ..parsers import ultrahub7 as parser
@@ -43,8 +40,7 @@ from .base import (
     ModemParseError,
     UnsupportedModemError,
 )
-from .session import SingleSessionModem
-from .vodafone_station import REQUEST_TIMEOUT
+from .session import REQUEST_TIMEOUT, SingleSessionModem, read_json
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -58,12 +54,6 @@ LOGOUT = "/api/users/logout.jst"  # our assumption; the notes name no logout
 DOWNSTREAM = "/api/docsis/downstream/list.jst"
 UPSTREAM = "/api/docsis/upstream/list.jst"
 
-_BASE_HEADERS = {
-    "User-Agent": "Mozilla/5.0",
-    "X-Requested-With": "XMLHttpRequest",
-    "Priority": "u=1",
-}
-
 
 class _SessionExpiredError(Exception):
     """The hub no longer accepts the session (internal: triggers one new login)."""
@@ -73,6 +63,11 @@ class UltraHub7Modem(SingleSessionModem):
     """Reads a Vodafone Ultra Hub 7."""
 
     device_noun = "hub"
+    base_headers: ClassVar[Mapping[str, str]] = {
+        "User-Agent": "Mozilla/5.0",
+        "X-Requested-With": "XMLHttpRequest",
+        "Priority": "u=1",
+    }
 
     def __init__(
         self,
@@ -84,19 +79,14 @@ class UltraHub7Modem(SingleSessionModem):
         random_iv: Callable[[int], bytes] = secrets.token_bytes,
     ) -> None:
         """Keep the configuration; nothing is contacted before the first fetch."""
-        self._base = (config.url or DEFAULT_URL).rstrip("/")
-        super().__init__(config, self._base, logout_after_poll=logout_after_poll, clock=clock)
-        self._timeout = aiohttp.ClientTimeout(total=request_timeout)
+        super().__init__(
+            config,
+            DEFAULT_URL,
+            logout_after_poll=logout_after_poll,
+            request_timeout=request_timeout,
+            clock=clock,
+        )
         self._random_iv = random_iv
-        self._cookies: dict[str, str] = {}
-        self._token: str | None = None  # csrf_token of the open session
-
-    @property
-    def logged_in(self) -> bool:
-        """Return whether the driver holds a session the hub accepted."""
-        return self._token is not None
-
-    # ------------------------------------------------------------------ interface
 
     # ------------------------------------------------------------------ flow
 
@@ -135,7 +125,7 @@ class UltraHub7Modem(SingleSessionModem):
         )
         if status != 200:
             raise UnsupportedModemError(f"no Ultra Hub 7 login API (HTTP {status})")
-        internal_id, csrf_token = self._parse(parser.session_parameters, _json(body))
+        internal_id, csrf_token = self._parse(parser.session_parameters, read_json(body))
         status, body = await self._request(
             "GET",
             USER_DETAILS,
@@ -143,7 +133,7 @@ class UltraHub7Modem(SingleSessionModem):
         )
         if status != 200:
             raise ModemParseError(f"{USER_DETAILS}: HTTP {status}")
-        secret = self._parse(parser.web_ui_secret, _json(body))
+        secret = self._parse(parser.web_ui_secret, read_json(body))
         form = parser.login_form(
             internal_id,
             self.config.password or "",
@@ -156,7 +146,7 @@ class UltraHub7Modem(SingleSessionModem):
             raise ModemAuthError(f"login refused (HTTP {status})")
         if status != 200:
             raise ModemParseError(f"{LOGIN}: HTTP {status}")
-        answer = self._parse(parser.parse_login, _json(body))
+        answer = self._parse(parser.parse_login, read_json(body))
         if answer.outcome is parser.LoginOutcome.LOCKED:
             raise self._locked("the hub locked logins", answer.wait_seconds)
         if answer.outcome is parser.LoginOutcome.INVALID_PASSWORD:
@@ -185,7 +175,7 @@ class UltraHub7Modem(SingleSessionModem):
             raise _SessionExpiredError
         if status != 200:
             raise UnsupportedModemError(f"{path}: HTTP {status}")
-        return _json(body)
+        return read_json(body)
 
     async def _logout(self) -> None:
         """Log out politely; a failing logout only drops the session locally."""
@@ -194,61 +184,3 @@ class UltraHub7Modem(SingleSessionModem):
         with contextlib.suppress(ModemConnectionError, ModemLockedError):
             await self._request("POST", LOGOUT, data={"csrf_token": self._token or ""})
         self._forget_session()
-
-    def _forget_session(self) -> None:
-        self._token = None
-        self._cookies.clear()
-
-    # ------------------------------------------------------------------ transport
-
-    @staticmethod
-    def _parse[T](parse: Callable[[Any], T], raw: object) -> T:
-        try:
-            return parse(raw)
-        except ValueError as err:
-            raise ModemParseError(str(err)) from err
-
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        data: Mapping[str, str] | None = None,
-        params: Mapping[str, str] | None = None,
-    ) -> tuple[int, bytes]:
-        session = self.config.session
-        if session is None:
-            raise ModemConnectionError("no HTTP session")
-        headers = {**_BASE_HEADERS, "Referer": f"{self._base}/"}
-        if self._cookies:
-            headers["Cookie"] = "; ".join(
-                f"{name}={value}" for name, value in self._cookies.items()
-            )
-        try:
-            async with session.request(
-                method,
-                f"{self._base}{path}",
-                data=data,
-                headers=headers,
-                params=params,
-                timeout=self._timeout,
-                allow_redirects=False,
-            ) as response:
-                body = await response.read()
-                for name, morsel in response.cookies.items():
-                    self._cookies[name] = morsel.value
-                status = response.status
-        except (aiohttp.ClientError, TimeoutError) as err:
-            raise ModemConnectionError(f"{path}: {err or type(err).__name__}") from err
-        if status == 429:
-            raise self._locked("the hub refuses requests (HTTP 429)", None)
-        if status >= 500:
-            raise ModemConnectionError(f"{path}: HTTP {status}")
-        return status, body
-
-
-def _json(body: bytes) -> object:
-    try:
-        return json.loads(body)
-    except ValueError as err:  # UnicodeDecodeError is a ValueError too
-        raise ModemParseError(f"not JSON: {err}") from err

@@ -28,9 +28,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 import json
 import time
-from typing import TYPE_CHECKING, Any
-
-import aiohttp
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..model import Reading
 from ..parsers import vodafone_station as parser
@@ -43,7 +41,9 @@ from .base import (
     UnsupportedModemError,
 )
 from .session import (
+    REQUEST_TIMEOUT,
     SingleSessionModem,
+    read_json,
 )
 
 if TYPE_CHECKING:
@@ -51,7 +51,6 @@ if TYPE_CHECKING:
 
 DEFAULT_URL = "http://192.168.0.1"
 DEFAULT_USERNAME = "admin"
-REQUEST_TIMEOUT = 20.0
 # How long to leave a locked modem alone when it does not say (seconds), and
 # the bounds on what it says.
 
@@ -68,8 +67,6 @@ TG_DEVICE = "/php/status_status_data.php"
 TG_LOGOUT = "/php/logout.php"
 TG_SUCCESS = frozenset({"AdminMatch", "Match", "OK"})
 
-_BASE_HEADERS = {"User-Agent": "Mozilla/5.0", "X-Requested-With": "XMLHttpRequest"}
-
 
 class Variant(StrEnum):
     """Which web interface the station speaks."""
@@ -85,6 +82,11 @@ class _SessionExpiredError(Exception):
 class VodafoneStationModem(SingleSessionModem):
     """Reads a Vodafone Station of either variant."""
 
+    base_headers: ClassVar[Mapping[str, str]] = {
+        "User-Agent": "Mozilla/5.0",
+        "X-Requested-With": "XMLHttpRequest",
+    }
+
     def __init__(
         self,
         config: DriverConfig,
@@ -95,26 +97,21 @@ class VodafoneStationModem(SingleSessionModem):
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """Keep the configuration; nothing is contacted before the first fetch."""
-        self._base = (config.url or DEFAULT_URL).rstrip("/")
-        super().__init__(config, self._base, logout_after_poll=logout_after_poll, clock=clock)
+        super().__init__(
+            config,
+            DEFAULT_URL,
+            logout_after_poll=logout_after_poll,
+            request_timeout=request_timeout,
+            clock=clock,
+        )
         variant = variant or config.hints.get("variant")
         self.variant: Variant | None = Variant(variant) if variant in set(Variant) else None
-        self._timeout = aiohttp.ClientTimeout(total=request_timeout)
-        self._cookies: dict[str, str] = {}
-        self._token: str | None = None  # CGA X-CSRF-TOKEN or TG csrfNonce
         # The answer that told the variant apart, kept for the login right after.
         self._first_answer: tuple[int, bytes] | None = None
 
     def remember(self) -> dict[str, str]:
         """Keep the detected variant, so a restart logs in without probing first."""
         return {"variant": self.variant.value} if self.variant else {}
-
-    @property
-    def logged_in(self) -> bool:
-        """Return whether the driver holds a session the modem accepted."""
-        return self._token is not None
-
-    # ------------------------------------------------------------------ interface
 
     # ------------------------------------------------------------------ flow
 
@@ -191,10 +188,6 @@ class VodafoneStationModem(SingleSessionModem):
         answer, self._first_answer = self._first_answer, None
         return answer
 
-    def _forget_session(self) -> None:
-        self._token = None
-        self._cookies.clear()
-
     # ------------------------------------------------------------------ CGA
 
     def _cga_seek_form(self) -> dict[str, str]:
@@ -260,7 +253,7 @@ class VodafoneStationModem(SingleSessionModem):
             raise UnsupportedModemError(f"{path}: HTTP {status}")
         # An answer with "error" other than "ok" reaches the parser, which
         # reports the modem's message.
-        return _json(body)
+        return read_json(body)
 
     # ------------------------------------------------------------------ TG
 
@@ -320,70 +313,13 @@ class VodafoneStationModem(SingleSessionModem):
             raise _SessionExpiredError
         return page
 
-    # ------------------------------------------------------------------ transport
-
-    @staticmethod
-    def _parse[T](parse: Callable[[Any], T], raw: object) -> T:
-        try:
-            return parse(raw)
-        except ValueError as err:
-            raise ModemParseError(str(err)) from err
-
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        data: Mapping[str, str] | None = None,
-        json_body: Mapping[str, str] | None = None,
-        headers: Mapping[str, str] | None = None,
-        params: Mapping[str, str] | None = None,
-    ) -> tuple[int, bytes]:
-        session = self.config.session
-        if session is None:
-            raise ModemConnectionError("no HTTP session")
-        all_headers = {**_BASE_HEADERS, "Referer": f"{self._base}/", **(headers or {})}
-        if self._cookies:
-            all_headers["Cookie"] = "; ".join(
-                f"{name}={value}" for name, value in self._cookies.items()
-            )
-        try:
-            async with session.request(
-                method,
-                f"{self._base}{path}",
-                data=data,
-                json=json_body,
-                headers=all_headers,
-                params=params,
-                timeout=self._timeout,
-                allow_redirects=False,
-            ) as response:
-                body = await response.read()
-                for name, morsel in response.cookies.items():
-                    self._cookies[name] = morsel.value
-                status = response.status
-        except (aiohttp.ClientError, TimeoutError) as err:
-            raise ModemConnectionError(f"{path}: {err or type(err).__name__}") from err
-        if status == 429:
-            raise self._locked("the modem refuses requests (HTTP 429)", None)
-        if status >= 500:
-            raise ModemConnectionError(f"{path}: HTTP {status}")
-        return status, body
-
 
 def _text(body: bytes) -> str:
     return body.decode("utf-8", errors="replace")
 
 
-def _json(body: bytes) -> object:
-    try:
-        return json.loads(body)
-    except ValueError as err:  # UnicodeDecodeError is a ValueError too
-        raise ModemParseError(f"not JSON: {err}") from err
-
-
 def _json_object(body: bytes) -> dict[str, Any]:
-    document = _json(body)
+    document = read_json(body)
     if not isinstance(document, dict):
         raise ModemParseError("the answer is not a JSON object")
     return document

@@ -2,8 +2,11 @@
 
 Home Assistant's recorder keeps the long-term statistics of our sensors; this
 store keeps what the recorder cannot: every channel of every poll, every
-event, and (later) speed tests, BQM data, BNetzA measurements and the
-incident journal.  It is the only module that writes SQL.
+event, and speed tests, BQM data, BNetzA measurements and the incident
+journal.  This module owns the schema and the snapshot and event tables; the
+modules of the other tables (sources, journal, backup) write their own SQL
+through :meth:`HistoryStore.transaction` and :attr:`HistoryStore.connection`,
+so that every table's rules live next to the code that knows them.
 
 Design notes:
 
@@ -368,6 +371,22 @@ class HistoryStore:
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self._db, self._forget_ids)
+
+    def transaction(self) -> _Transaction:
+        """Return a context manager for one write transaction (BEGIN IMMEDIATE ... COMMIT).
+
+        Any exception rolls everything back, so a caller's import, restore or
+        edit either lands whole or not at all.
+        """
+        return self._transaction()
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """Return the open connection, for the modules that own the other tables.
+
+        Same thread rule as the store: use it only from the store's thread.
+        """
+        return self._db
 
     def _forget_ids(self) -> None:
         """Drop cached row ids after a rollback: the rows they name may be gone."""

@@ -17,6 +17,7 @@ import pytest
 
 from custom_components.docsight.docsis.drivers import MODEM_TYPES, ModemConnectionError
 from custom_components.docsight.docsis.probe import (
+    ARRIS_LOGIN,
     CGA_API,
     COMPAL_SETTINGS,
     FRITZ_LOGIN,
@@ -32,6 +33,10 @@ from tests.ha.jsonmodem import (
     json_modem_fixture,  # noqa: F401 - the json_modem fixture
     unused_port,
 )
+from tests.sim.arris_cm3500 import (
+    ArrisCM3500Simulator,
+    cm3500_modem_fixture,  # noqa: F401 - the cm3500_modem fixture
+)
 from tests.sim.compal import (
     CompalSimulator,
     compal_modem_fixture,  # noqa: F401 - the compal_modem fixture
@@ -41,6 +46,7 @@ from tests.sim.fritzbox import (
     FritzBoxSimulator,
     fritzbox_sim_fixture,  # noqa: F401 - the fritzbox_sim fixture
 )
+from tests.sim.netgear_cm3000 import CM3000Simulator
 from tests.sim.ultrahub7 import UltraHub7Simulator
 from tests.sim.vodafone_station import (
     CGA_INDEX,
@@ -57,6 +63,13 @@ SESSION_INFO = (
 COMPAL_SETTINGS_PAGE = (
     '<?xml version="1.0" encoding="utf-8"?><GlobalSettings><SwVersion>CH7465MT-NCIP-6.15</SwVersion>'
     "<ConfigVenderModel>{model}</ConfigVenderModel><LockedOut>Disable</LockedOut></GlobalSettings>"
+)
+NETGEAR_FORM = (
+    "<html><head><title>NETGEAR Router CM3000</title></head><body>"
+    '<form method="POST" action="/goform/Login?id=1"><input name="loginName"></form></body></html>'
+)
+CM3500_LOGIN_PAGE = (
+    '<html><head><title>Touchstone Login</title></head><body class="CM3500"></body></html>'
 )
 READING = {"read_at": "2026-03-17T12:00:00Z", "device": {}, "downstream": [], "upstream": []}
 
@@ -148,6 +161,30 @@ def _page(
             "sessionToken",
             id="compal-settings-redirected",
         ),
+        pytest.param(
+            {ROOT: Answer(401, b"401", realm="NETGEAR CM3000")},
+            "cm3000",
+            "asks for a login as a NETGEAR CM3000",
+            id="cm3000-basic",
+        ),
+        pytest.param(
+            {ROOT: _page(NETGEAR_FORM)},
+            "cm3000",
+            "login form of a NETGEAR CM3000",
+            id="cm3000-form",
+        ),
+        pytest.param({ROOT: _page(CM3500_LOGIN_PAGE)}, "cm3500", "start page", id="cm3500-root"),
+        pytest.param(
+            {
+                ROOT: _page("<html/>", status=404),
+                FRITZ_LOGIN: None,
+                CGA_API: None,
+                ARRIS_LOGIN: _page(CM3500_LOGIN_PAGE),
+            },
+            "cm3500",
+            "/cgi-bin/login_cgi",
+            id="cm3500-login-form",
+        ),
     ],
 )
 def test_classify_recognises(
@@ -189,6 +226,21 @@ def test_classify_recognises(
             {ROOT: _page("<SessionInfo/>"), FRITZ_LOGIN: _page("x", status=403)},
             "like none",
             id="fritz-refused",
+        ),
+        pytest.param(
+            {ROOT: Answer(401, b"", realm="NETGEAR C7000v2")},
+            "Netgear C7000v2 answered; that model is not supported",
+            id="other-netgear",
+        ),
+        pytest.param(
+            {ROOT: _page("<html/>", status=404), ARRIS_LOGIN: _page(CM3500_LOGIN_PAGE, 404)},
+            "like none",
+            id="cm3500-page-as-error",
+        ),
+        pytest.param(
+            {ROOT: _page(NETGEAR_FORM.replace("CM3000", "CM1000"))},
+            "(HTTP 200), but like none",
+            id="other-netgear-form",
         ),
     ],
 )
@@ -343,6 +395,7 @@ async def test_an_unknown_page_is_not_detected(
         "/login_sid.lua",
         "/api/v1/session/menu",
         "/api/config/details.jst",
+        "/cgi-bin/login_cgi",
     ]
 
 
@@ -368,3 +421,28 @@ async def test_a_silent_device_times_out(
             await detect_modem(session, str(server.make_url("/")), timeout=0.2)
     finally:
         await server.close()
+
+
+async def test_detects_a_cm3500_by_its_login_form(
+    cm3500_modem: ArrisCM3500Simulator, session: aiohttp.ClientSession
+) -> None:
+    detection = await detect_modem(session, cm3500_modem.url)
+
+    assert detection.modem_type == "cm3500"
+    assert cm3500_modem.calls == ["GET /cgi-bin/login_cgi"]
+    assert cm3500_modem.login_forms == []
+
+
+@pytest.mark.parametrize("mode", ["basic", "form"])
+async def test_detects_a_cm3000_in_both_login_modes(
+    mode: str, session: aiohttp.ClientSession, socket_enabled: None
+) -> None:
+    modem = CM3000Simulator(mode)
+    await modem.start()
+    try:
+        detection = await detect_modem(session, modem.url)
+    finally:
+        await modem.close()
+    assert detection.modem_type == "cm3000"
+    assert modem.logins == 0
+    assert "login" not in modem.calls

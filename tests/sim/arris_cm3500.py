@@ -59,6 +59,7 @@ class ArrisCM3500Simulator:
         app.router.add_get(STATUS, self._page)
         app.router.add_get(CONFIG, self._page)
         app.router.add_post(LOGIN, self._login)
+        app.router.add_get(LOGIN, self._login_form)
         self._server = TestServer(app, host=HOST)
 
     @property
@@ -85,6 +86,10 @@ class ArrisCM3500Simulator:
         if not self.logged_in:
             return web.Response(text=self.login_page, content_type="text/html")
         return web.Response(text=self.pages[request.path], content_type="text/html")
+
+    async def _login_form(self, request: web.Request) -> web.StreamResponse:
+        self.calls.append(f"GET {request.path}")
+        return web.Response(text=self.login_page, content_type="text/html")
 
     async def _login(self, request: web.Request) -> web.StreamResponse:
         self.calls.append(f"POST {request.path}")

@@ -75,6 +75,7 @@ class CM3000Simulator:
         self.logins = 0
         self.calls: list[str] = []
         app = web.Application()
+        app.router.add_get("/", self._status)
         app.router.add_get("/DocsisStatus.htm", self._status)
         app.router.add_get("/Login.htm", self._login_page)
         app.router.add_post("/goform/Login", self._login)

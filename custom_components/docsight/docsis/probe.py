@@ -16,6 +16,15 @@ a login, a password or a salt request, so it cannot count as a failed login
    without a session.
 5. ``GET /api/config/details.jst?X_INTERNAL_FIELDS=...``: the Ultra Hub 7's
    first login step, a public read that answers with a ``csrf_token``.
+6. ``GET /cgi-bin/login_cgi``: the Arris CM3500B's login form (reading the
+   form is not a login).
+
+A Netgear cable modem answers the first request with HTTP Basic
+authentication whose realm names the model (``NETGEAR CM3000``), or, on
+firmware with the form login, with a page holding that form; either decides.
+
+Certificates are not checked: probes carry no secret, and the modems that
+force HTTPS (CM3500B) all present self-signed certificates.
 
 Probing stops at the first page that decides.  A probe that fails (refused,
 timed out, unreadable) counts as no answer; the first one failing means the
@@ -31,9 +40,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 import json
 import logging
+import re
 
 import aiohttp
 
+from .drivers.arris_cm3500 import LOGIN_PATH as CM3500_LOGIN
 from .drivers.base import ModemConnectionError
 from .drivers.compal import GETTER, TOKEN_COOKIE
 from .drivers.fritzbox import LOGIN_PATH as FRITZ_LOGIN_PATH
@@ -52,10 +63,12 @@ COMPAL_SETTINGS = "compal_settings"
 FRITZ_LOGIN = "fritz_login"
 CGA_API = "cga_api"
 ULTRAHUB7_DETAILS = "ultrahub7_details"
+ARRIS_LOGIN = "arris_login"
 
 COMPAL_LOGIN_PAGE = "/common_page/login.html"
 _HEADERS = {"User-Agent": "Mozilla/5.0 (DOCSight modem detection)", "Accept": "*/*"}
 _MAX_BODY = 256 * 1024  # a status page is small; never read a download to the end
+_REALM = re.compile(r'^\s*Basic\s+realm="([^"]*)"', re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +82,8 @@ class Answer:
     # Cookies set along the way (the latest value of each name).
     cookies: Mapping[str, str] = field(default_factory=dict)
     content_type: str = ""
+    # The realm of an HTTP Basic challenge ("" without one).
+    realm: str = ""
 
     @property
     def text(self) -> str:
@@ -98,8 +113,33 @@ def _is_compal(root: Answer) -> bool:
     )
 
 
+def _is_cm3500(answer: Answer | None) -> bool:
+    """Return whether a page is the CM3500B's (its body is tagged with the model)."""
+    return answer is not None and answer.status == 200 and 'class="CM3500"' in answer.text
+
+
+def _classify_netgear(root: Answer) -> Detection | None:
+    """Name a Netgear modem from its Basic-auth realm or its login form."""
+    if root.status == 401 and root.realm.upper().startswith("NETGEAR"):
+        model = root.realm[len("NETGEAR") :].strip()
+        if model.upper() == "CM3000":
+            return Detection("cm3000", "the modem asks for a login as a NETGEAR CM3000")
+        return Detection(
+            None, f"a Netgear {model or 'device'} answered; that model is not supported"
+        )
+    text = root.text
+    if root.status == 200 and "loginName" in text and "goform/Login" in text and "CM3000" in text:
+        return Detection("cm3000", "the start page is the login form of a NETGEAR CM3000")
+    return None
+
+
 def _classify_root(root: Answer) -> Detection | None:
     """Decide from the start page alone, if it tells enough."""
+    netgear = _classify_netgear(root)
+    if netgear is not None:
+        return netgear
+    if _is_cm3500(root):
+        return Detection("cm3500", "the start page is the login page of an Arris CM3500B")
     if root.status == 200:
         document = _json_document(root)
         if isinstance(document, dict):
@@ -152,8 +192,9 @@ def classify(answers: Mapping[str, Answer | None]) -> Detection:
     """Name the modem type the probes' answers point to (pure, no I/O).
 
     ``answers`` maps the probe keys (:data:`ROOT`, :data:`COMPAL_SETTINGS`,
-    :data:`FRITZ_LOGIN`, :data:`CGA_API`, :data:`ULTRAHUB7_DETAILS`) to what came back, None for a probe
-    that got no answer; missing keys are probes not made.
+    :data:`FRITZ_LOGIN`, :data:`CGA_API`, :data:`ULTRAHUB7_DETAILS`,
+    :data:`ARRIS_LOGIN`) to what came back, None for a probe that got no
+    answer; missing keys are probes not made.
     """
     root = answers.get(ROOT)
     if root is not None:
@@ -181,6 +222,8 @@ def classify(answers: Mapping[str, Answer | None]) -> Detection:
             return Detection(
                 "ultrahub7", "the Ultra Hub 7 configuration API answered with a CSRF token"
             )
+    if _is_cm3500(answers.get(ARRIS_LOGIN)):
+        return Detection("cm3500", "/cgi-bin/login_cgi is the login form of an Arris CM3500B")
     if not any(answer is not None for answer in answers.values()):
         return Detection(None, "nothing answered")
     if root is not None and root.status in (401, 407):
@@ -213,12 +256,15 @@ async def _answer(response: aiohttp.ClientResponse) -> Answer:
         if not chunk:
             break
         body += chunk
+    challenge = response.headers.get("WWW-Authenticate", "")
+    realm = _REALM.search(challenge)
     return Answer(
         status=response.status,
         body=body,
         redirects=tuple(redirects),
         cookies=cookies,
         content_type=response.content_type,
+        realm=realm.group(1) if realm else "",
     )
 
 
@@ -242,6 +288,7 @@ async def _probe(
             timeout=limit,
             allow_redirects=allow_redirects,
             max_redirects=5,
+            ssl=False,
         ) as response:
             return await _answer(response)
     except (aiohttp.ClientError, TimeoutError, ValueError) as err:
@@ -300,6 +347,7 @@ async def detect_modem(
             f"{HUB_DETAILS}?X_INTERNAL_FIELDS=X_RDK_ONT_Veip_1_OperationalState",
             xhr,
         ),
+        (ARRIS_LOGIN, CM3500_LOGIN, _HEADERS),
     ):
         if detection.modem_type is not None:
             break

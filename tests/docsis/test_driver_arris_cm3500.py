@@ -13,6 +13,7 @@ from custom_components.docsight.docsis.drivers.arris_cm3500 import (
     CONFIG_PATH,
     DEFAULT_URL,
     STATUS_PATH,
+    VERSIONS_PATH,
     ArrisCM3500Modem,
 )
 from custom_components.docsight.docsis.drivers.base import (
@@ -23,7 +24,9 @@ from custom_components.docsight.docsis.drivers.base import (
     UnsupportedModemError,
 )
 from custom_components.docsight.docsis.model import Family
+from tests.shared_fixtures import read_fixture
 from tests.sim.arris_cm3500 import (
+    CAPTURE,
     HOST,
     LOGIN,
     PASSWORD,
@@ -77,6 +80,7 @@ async def test_poll_logs_in_and_reads_the_captured_pages(
     assert (device.manufacturer, device.model, device.docsis_version) == ("Arris", "CM3500B", "3.1")
     assert device.uptime_seconds == 27_600
     assert (device.downstream_kbps, device.upstream_kbps) == (273_920, 52_480)
+    assert device.firmware == "11.05.042.02.EURO.NCS"
     assert reading.read_at.tzinfo is not None
     assert cm3500_modem.login_forms == [{"username": USERNAME, "password": PASSWORD}]
     assert cm3500_modem.calls == [
@@ -84,6 +88,7 @@ async def test_poll_logs_in_and_reads_the_captured_pages(
         f"POST {LOGIN}",
         f"GET {STATUS_PATH}",
         f"GET {CONFIG_PATH}",
+        f"GET {VERSIONS_PATH}",
     ]
 
 
@@ -97,7 +102,30 @@ async def test_second_poll_reuses_the_session(
     await driver.async_fetch()
 
     assert cm3500_modem.logins == 1
+    # The firmware is known after the first poll: the version page is not read again.
     assert cm3500_modem.calls == [f"GET {STATUS_PATH}", f"GET {CONFIG_PATH}"]
+
+
+@pytest.mark.parametrize(
+    ("status", "page"), [(500, ""), (200, "<html>nothing</html>")], ids=["http-500", "odd-page"]
+)
+async def test_version_page_trouble_costs_only_the_firmware(
+    cm3500_modem: ArrisCM3500Simulator, session: aiohttp.ClientSession, status: int, page: str
+) -> None:
+    if status != 200:
+        cm3500_modem.statuses[VERSIONS_PATH] = status
+    else:
+        cm3500_modem.pages[VERSIONS_PATH] = page
+    driver = _driver(session, cm3500_modem)
+
+    reading = await driver.async_fetch()
+    assert reading.downstream
+    assert reading.device.firmware is None
+
+    # Tried again on the next poll, and kept once read.
+    cm3500_modem.statuses.pop(VERSIONS_PATH, None)
+    cm3500_modem.pages[VERSIONS_PATH] = read_fixture(*CAPTURE, "vers_cgi.html")
+    assert (await driver.async_fetch()).device.firmware == "11.05.042.02.EURO.NCS"
 
 
 async def test_negative_service_flow_rate_unwrapped(

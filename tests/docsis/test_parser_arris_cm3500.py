@@ -19,11 +19,13 @@ from custom_components.docsight.docsis.parsers.arris_cm3500 import (
     OFDM_ID_BASE,
     ServiceFlows,
     StatusPage,
+    Versions,
     build_device_info,
     is_login_page,
     parse_service_flows,
     parse_status,
     parse_uptime,
+    parse_versions,
     unwrap_rate,
 )
 from tests.shared_fixtures import read_fixture
@@ -267,3 +269,40 @@ def test_build_device_info() -> None:
     full = build_device_info(status, ServiceFlows(1000, 50))
     assert (full.model, full.uptime_seconds, full.docsis_version) == ("CM3500B-X", 60, "3.1")
     assert (full.downstream_kbps, full.upstream_kbps) == (1000, 50)
+
+
+def test_versions_capture() -> None:
+    versions = parse_versions(_solent("vers_cgi.html"))
+
+    assert versions == Versions(firmware="11.05.042.02.EURO.NCS", model="CM3500B")
+
+
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [
+        pytest.param(
+            "<td>System: </td><td>ARRIS Touchstone<br> HW_REV: 3<br> MODEL: CM3500B</td>"
+            "<tr><td>Firmware Name:</td><td>TS11.05.042</td></tr>",
+            Versions(firmware="TS11.05.042", model="CM3500B"),
+            id="build-name-without-sw-rev",
+        ),
+        pytest.param(
+            "<td>System:</td><td>SW_REV: 9.1.103<br>\n</td>",
+            Versions(firmware="9.1.103", model=None),
+            id="sw-rev-only",
+        ),
+    ],
+)
+def test_versions_synthetic(page: str, expected: Versions) -> None:
+    assert parse_versions(page) == expected
+
+
+def test_versions_of_the_login_page_fail() -> None:
+    with pytest.raises(ValueError, match="not the CM3500 version page"):
+        parse_versions('<form action="login_cgi"><input name="password"></form>')
+
+
+def test_device_info_takes_firmware_and_model_from_versions() -> None:
+    device = build_device_info(None, None, Versions(firmware="1.2", model="CM3500A"))
+
+    assert (device.model, device.firmware) == ("CM3500A", "1.2")

@@ -32,6 +32,7 @@ PASSWORD = "s3cret-Pass"
 CAPTURE = ("modems", "arris_cm3500b", "solentlabs", "cgi-bin")
 STATUS = "/cgi-bin/status_cgi"
 CONFIG = "/cgi-bin/config_params_cgi"
+VERSIONS = "/cgi-bin/vers_cgi"
 LOGIN = "/cgi-bin/login_cgi"
 
 
@@ -46,6 +47,7 @@ class ArrisCM3500Simulator:
         self.pages = {
             STATUS: read_fixture(*CAPTURE, "status_cgi.html"),
             CONFIG: read_fixture(*CAPTURE, "config_params_cgi.html"),
+            VERSIONS: read_fixture(*CAPTURE, "vers_cgi.html"),
         }
         self.statuses: dict[str, int] = {}
         self.delay = 0.0
@@ -58,6 +60,7 @@ class ArrisCM3500Simulator:
         app = web.Application()
         app.router.add_get(STATUS, self._page)
         app.router.add_get(CONFIG, self._page)
+        app.router.add_get(VERSIONS, self._page)
         app.router.add_post(LOGIN, self._login)
         app.router.add_get(LOGIN, self._login_form)
         self._server = TestServer(app, host=HOST)

@@ -9,6 +9,7 @@ certificate.  Its protocol:
   session is bound to the client's IP address (no cookie, no token), so there
   is nothing to keep but the fact that it worked;
 * ``GET /cgi-bin/config_params_cgi`` lists the provisioned service flows.
+* ``GET /cgi-bin/vers_cgi`` names the firmware (read until known).
 
 The driver asks for the status page first and logs in only when the modem
 answers with its login form, so a poll within a live session costs two
@@ -28,16 +29,19 @@ import aiohttp
 from ..model import Reading
 from ..parsers.arris_cm3500 import (
     ServiceFlows,
+    Versions,
     build_device_info,
     is_login_page,
     parse_service_flows,
     parse_status,
+    parse_versions,
 )
 from .base import (
     DriverConfig,
     ModemAuthError,
     ModemConnectionError,
     ModemDriver,
+    ModemError,
     ModemParseError,
     UnsupportedModemError,
 )
@@ -51,6 +55,7 @@ DEFAULT_TIMEOUT = 20.0
 STATUS_PATH = "/cgi-bin/status_cgi"
 LOGIN_PATH = "/cgi-bin/login_cgi"
 CONFIG_PATH = "/cgi-bin/config_params_cgi"
+VERSIONS_PATH = "/cgi-bin/vers_cgi"
 
 
 class ArrisCM3500Modem(ModemDriver):
@@ -62,6 +67,9 @@ class ArrisCM3500Modem(ModemDriver):
         self._url = (config.url or DEFAULT_URL).rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._lock = asyncio.Lock()
+        # The firmware changes only with an update (which reboots the modem);
+        # read it until it is known, then once per restart of the driver.
+        self._versions: Versions | None = None
 
     async def async_fetch(self) -> Reading:
         """Read the status page (logging in if asked to) and the service flows."""
@@ -81,7 +89,17 @@ class ArrisCM3500Modem(ModemDriver):
             except ModemConnectionError as err:
                 _LOGGER.warning("No service flow page from the CM3500: %s", err)
                 flows_page = None
+            if self._versions is None:
+                self._versions = await self._read_versions(session)
         return self._parse(status_page, flows_page)
+
+    async def _read_versions(self, session: aiohttp.ClientSession) -> Versions | None:
+        """Read the firmware; a missing or odd page costs only the firmware."""
+        try:
+            return parse_versions(await self._get(session, VERSIONS_PATH))
+        except (ModemError, ValueError) as err:
+            _LOGGER.debug("No firmware from the CM3500's version page: %s", err)
+            return None
 
     async def _login(self, session: aiohttp.ClientSession) -> None:
         form = {
@@ -144,7 +162,7 @@ class ArrisCM3500Modem(ModemDriver):
                 _LOGGER.warning("Unreadable service flow page from the CM3500: %s", err)
         return Reading(
             read_at=datetime.now(UTC),
-            device=build_device_info(status, flows),
+            device=build_device_info(status, flows, self._versions),
             downstream=status.downstream,
             upstream=status.upstream,
         )

@@ -3,6 +3,8 @@
 * ``/cgi-bin/status_cgi``: four channel tables, each after an ``<h4>``
   heading ("Downstream QAM", "Downstream OFDM", "Upstream QAM", "Upstream
   OFDM"), then the uptime and the hardware model as label/value rows;
+* ``/cgi-bin/vers_cgi``: the "System" cell lists ``HW_REV``, ``SW_REV`` and
+  ``MODEL`` lines; a "Firmware Name" row names the build;
 * ``/cgi-bin/config_params_cgi``: the provisioned configuration as text, with
   one ``SfMaxTrafficRate`` (bit/s) per ``Downstream``/``UpstreamServiceFlow``.
   Some firmware prints rates above 2^31 as negative signed 32-bit numbers;
@@ -45,6 +47,10 @@ _FLOW = re.compile(
     r"(Downstream|Upstream)ServiceFlow\s*=(.*?)(?=(?:Downstream|Upstream)\w*\s*=\s*$|\Z)",
     re.S | re.M,
 )
+_SYSTEM_LINE = re.compile(r"\b(SW_REV|MODEL):\s*([^<\r\n]+)")
+_FIRMWARE_NAME = re.compile(
+    r"<td[^>]*>\s*Firmware Name:\s*</td>\s*<td[^>]*>(.*?)</td>", re.I | re.S
+)
 _RATE = re.compile(r"^\s*SfMaxTrafficRate\s*=\s*(-?\d+)", re.M)
 _MHZ = 1_000_000
 
@@ -58,6 +64,14 @@ class StatusPage:
     model: str | None
     uptime_seconds: int | None
     docsis_version: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Versions:
+    """What ``vers_cgi`` says: the software revision and the model."""
+
+    firmware: str | None
+    model: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +244,21 @@ def parse_status(text: str) -> StatusPage:
     )
 
 
+def parse_versions(text: str) -> Versions:
+    """Parse ``vers_cgi``: SW_REV is the firmware (the build name if it is missing).
+
+    Raises:
+        ValueError: the page names neither (for example the login page).
+    """
+    lines = {key: _clean(value) for key, value in _SYSTEM_LINE.findall(text)}
+    name = _FIRMWARE_NAME.search(text)
+    firmware = lines.get("SW_REV") or (_clean(name.group(1)) if name else None) or None
+    model = lines.get("MODEL") or None
+    if firmware is None and model is None:
+        raise ValueError("no SW_REV, MODEL or firmware name: not the CM3500 version page")
+    return Versions(firmware=firmware, model=model)
+
+
 def unwrap_rate(value: int) -> int:
     """Undo a signed 32-bit print: -1 is 4294967295 bit/s."""
     return value + 2**32 if value < 0 else value
@@ -264,11 +293,16 @@ def is_login_page(text: str) -> bool:
     return 'action="login_cgi"' in text or ('name="password"' in text and "<h4>" not in text)
 
 
-def build_device_info(status: StatusPage | None, flows: ServiceFlows | None) -> DeviceInfo:
-    """Combine the status page and the service flows into one DeviceInfo."""
+def build_device_info(
+    status: StatusPage | None, flows: ServiceFlows | None, versions: Versions | None = None
+) -> DeviceInfo:
+    """Combine the status page, the service flows and the versions into one DeviceInfo."""
     return DeviceInfo(
         manufacturer=MANUFACTURER,
-        model=(status.model if status else None) or DEFAULT_MODEL,
+        model=(status.model if status else None)
+        or (versions.model if versions else None)
+        or DEFAULT_MODEL,
+        firmware=versions.firmware if versions else None,
         uptime_seconds=status.uptime_seconds if status else None,
         docsis_version=status.docsis_version if status else None,
         downstream_kbps=flows.downstream_kbps if flows else None,

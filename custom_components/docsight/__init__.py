@@ -120,7 +120,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: DocsightConfigEntry) -> 
         ),
         name=f"{DOMAIN} history start-up {entry.title}",
     )
-    await coordinator.async_config_entry_first_refresh()
+    if modem_type.has_docsis:
+        await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = DocsightRuntimeData(
         modem=coordinator, modem_type=modem_type, history=worker
     )

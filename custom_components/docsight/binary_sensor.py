@@ -49,6 +49,8 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the binary sensors."""
+    if not entry.runtime_data.modem_type.has_docsis:
+        return
     coordinator = entry.runtime_data.modem
     async_add_entities(
         DocsightBinarySensor(coordinator, description) for description in BINARY_SENSORS

@@ -25,7 +25,8 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the poll-now button."""
-    async_add_entities([PollNowButton(entry.runtime_data.modem)])
+    if entry.runtime_data.modem_type.has_docsis:
+        async_add_entities([PollNowButton(entry.runtime_data.modem)])
 
 
 class PollNowButton(DocsightEntity, ButtonEntity):

@@ -20,7 +20,7 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     OptionsFlowWithReload,
 )
-from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
+from homeassistant.const import CONF_NAME, CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.core import callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
@@ -43,6 +43,7 @@ from .const import (
     DEFAULT_RETENTION_DAYS,
     DEMO_MODEM,
     DOMAIN,
+    GENERIC_ROUTER,
     LOGGER,
     MAX_RETENTION_DAYS,
     MIN_RETENTION_DAYS,
@@ -63,6 +64,16 @@ from .docsis.probe import detect_modem
 DEMO_TITLE = "DOCSight Demo"
 AUTO_DETECT = "auto"
 CREDENTIAL_KEYS = (CONF_URL, CONF_USERNAME, CONF_PASSWORD)
+GENERIC_TITLE = "Router"
+# A generic router's address is only a link and a reachability check: optional.
+_GENERIC_URL: dict[vol.Marker, Any] = {
+    vol.Optional(CONF_URL): TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+}
+
+
+def _real_modem_types() -> list[str]:
+    """Return the types a configured modem can be switched to: real cable modems."""
+    return [key for key, modem in MODEM_TYPES.items() if key != DEMO_MODEM and modem.has_docsis]
 
 
 def _modem_type_schema(types: list[str]) -> vol.Schema:
@@ -145,6 +156,8 @@ class DocsightConfigFlow(ConfigFlow, domain=DOMAIN):
             self._modem_type = MODEM_TYPES[user_input[CONF_MODEM_TYPE]]
             if self._modem_type.key == DEMO_MODEM:
                 return await self.async_step_demo()
+            if not self._modem_type.has_docsis:
+                return await self.async_step_generic()
             return await self.async_step_connection()
         return self.async_show_form(
             step_id="user", data_schema=_modem_type_schema([AUTO_DETECT, *MODEM_TYPES])
@@ -195,6 +208,34 @@ class DocsightConfigFlow(ConfigFlow, domain=DOMAIN):
         if error:
             return self.async_abort(reason=error)
         return self.async_create_entry(title=DEMO_TITLE, data={CONF_MODEM_TYPE: DEMO_MODEM})
+
+    async def async_step_generic(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Add a router without DOCSIS data: a name, and its address if wanted."""
+        modem_type = MODEM_TYPES[GENERIC_ROUTER]
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            _reading, error = await self._async_test(modem_type, user_input)
+            if error:
+                errors["base"] = error
+            else:
+                url = user_input.get(CONF_URL)
+                if url:
+                    await self.async_set_unique_id(f"{GENERIC_ROUTER}:{url}")
+                    self._abort_if_unique_id_configured()
+                data = {CONF_MODEM_TYPE: GENERIC_ROUTER}
+                if url:
+                    data[CONF_URL] = url
+                return self.async_create_entry(title=user_input[CONF_NAME], data=data)
+        return self.async_show_form(
+            step_id="generic",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema({vol.Required(CONF_NAME): TextSelector(), **_GENERIC_URL}),
+                user_input or {CONF_NAME: GENERIC_TITLE},
+            ),
+            errors=errors,
+        )
 
     def _connection_schema(self, modem_type: ModemType) -> vol.Schema:
         """Return the URL/credentials form; current values go in as suggestions.
@@ -302,6 +343,8 @@ class DocsightConfigFlow(ConfigFlow, domain=DOMAIN):
         current = MODEM_TYPES[entry.data[CONF_MODEM_TYPE]]
         if current.key == DEMO_MODEM:
             return await self.async_step_reconfigure_modem()
+        if not current.has_docsis:
+            return await self.async_step_reconfigure_generic()
         modem_type = current
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -320,9 +363,7 @@ class DocsightConfigFlow(ConfigFlow, domain=DOMAIN):
                     return self.async_abort(reason="different_modem")
                 return self.async_update_reload_and_abort(entry, data=data)
         # The type is optional here: a call that leaves it out keeps the current one.
-        (type_selector,) = _modem_type_schema(
-            [key for key in MODEM_TYPES if key != DEMO_MODEM]
-        ).schema.values()
+        (type_selector,) = _modem_type_schema(_real_modem_types()).schema.values()
         schema = vol.Schema(
             {
                 vol.Optional(CONF_MODEM_TYPE): type_selector,
@@ -337,6 +378,29 @@ class DocsightConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
+    async def async_step_reconfigure_generic(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change (or clear) a generic router's address, tested before saving."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            _reading, error = await self._async_test(MODEM_TYPES[GENERIC_ROUTER], user_input)
+            if error:
+                errors["base"] = error
+            else:
+                data = {CONF_MODEM_TYPE: GENERIC_ROUTER}
+                if user_input.get(CONF_URL):
+                    data[CONF_URL] = user_input[CONF_URL]
+                return self.async_update_reload_and_abort(entry, data=data)
+        return self.async_show_form(
+            step_id="reconfigure_generic",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(_GENERIC_URL), user_input or dict(entry.data)
+            ),
+            errors=errors,
+        )
+
     async def async_step_reconfigure_modem(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
@@ -346,7 +410,7 @@ class DocsightConfigFlow(ConfigFlow, domain=DOMAIN):
             return await self.async_step_reconfigure_connection()
         return self.async_show_form(
             step_id="reconfigure_modem",
-            data_schema=_modem_type_schema([key for key in MODEM_TYPES if key != DEMO_MODEM]),
+            data_schema=_modem_type_schema(_real_modem_types()),
         )
 
     async def async_step_reconfigure_connection(

@@ -13,6 +13,7 @@ CONF_MODEM_TYPE: Final = "modem_type"
 CONF_DRIVER_HINTS: Final = "driver_hints"
 CONF_HEALTH_HYSTERESIS: Final = "health_hysteresis"
 DEMO_MODEM: Final = "demo"
+GENERIC_ROUTER: Final = "generic"
 
 # A poll-now request this soon after the last poll is refused: modems serve
 # their status pages slowly and some allow a single session at a time.

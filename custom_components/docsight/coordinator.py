@@ -46,6 +46,7 @@ from .docsis.drivers import (
     ModemType,
     UnsupportedModemError,
 )
+from .docsis.drivers.generic import MODEL as GENERIC_MODEL
 from .docsis.events import DetectorRules, DetectorState, Event, EventType, detect
 from .docsis.serialize import error_baseline_from_json, error_baseline_to_json, iso_z, parse_time
 from .docsis.storage import HistoryStore
@@ -97,7 +98,8 @@ class ModemCoordinator(DataUpdateCoordinator[ModemData]):
             LOGGER,
             config_entry=entry,
             name=f"{DOMAIN} {entry.title}",
-            update_interval=self.poll_interval,
+            # A router without DOCSIS data has nothing to poll.
+            update_interval=self.poll_interval if modem_type.has_docsis else None,
             always_update=False,
         )
         self.driver = driver
@@ -128,7 +130,10 @@ class ModemCoordinator(DataUpdateCoordinator[ModemData]):
     def device_info(self) -> DeviceInfo:
         """Return the device every entity of this modem belongs to."""
         info = DeviceInfo(identifiers={(DOMAIN, self.device_key)}, name=self.config_entry.title)
-        if self.data is not None:
+        if not self.modem_type.has_docsis:
+            info["manufacturer"] = self.modem_type.manufacturer
+            info["model"] = GENERIC_MODEL
+        elif self.data is not None:
             device = self.data.analysis.reading.device
             info["manufacturer"] = device.manufacturer or self.modem_type.manufacturer
             info["model"] = device.model or self.modem_type.name
@@ -328,6 +333,12 @@ class ModemCoordinator(DataUpdateCoordinator[ModemData]):
 
     async def async_poll_now(self) -> None:
         """Poll at once for a button or service call, refusing to hammer the modem."""
+        if not self.modem_type.has_docsis:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="no_docsis",
+                translation_placeholders={"title": self.config_entry.title},
+            )
         if self._lock.locked():
             raise ServiceValidationError(
                 translation_domain=DOMAIN, translation_key="poll_in_progress"
@@ -357,7 +368,7 @@ class ModemCoordinator(DataUpdateCoordinator[ModemData]):
         return {
             "name": "modem",
             "modem_type": self.modem_type.key,
-            "enabled": True,
+            "enabled": self.modem_type.has_docsis,
             "polling": self._lock.locked(),
             "consecutive_failures": self.backoff.failures,
             "penalty_seconds": penalty,

@@ -24,7 +24,8 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the line event entity."""
-    async_add_entities([LineEventEntity(entry.runtime_data.modem)])
+    if entry.runtime_data.modem_type.has_docsis:
+        async_add_entities([LineEventEntity(entry.runtime_data.modem)])
 
 
 class LineEventEntity(DocsightEntity, EventEntity):

@@ -240,6 +240,14 @@ async def async_setup_entry(
     entry: DocsightConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
+    """Add the entry's sensors (a router without DOCSIS data has no line sensors)."""
+    if entry.runtime_data.modem_type.has_docsis:
+        _async_add_line_sensors(entry, async_add_entities)
+
+
+def _async_add_line_sensors(
+    entry: DocsightConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+) -> None:
     """Add the summary sensors, and channel sensors for every channel seen so far.
 
     Channels that appear later (a modem re-bonding onto a new frequency) get

@@ -474,7 +474,9 @@ async def test_reconfigure_switches_the_demo_to_a_real_modem(
     assert result["step_id"] == "reconfigure_modem"
     _assert_translated(result)
     (selector,) = result["data_schema"].schema.values()
-    assert selector.config["options"] == [key for key in MODEM_TYPES if key != "demo"]
+    assert selector.config["options"] == [
+        key for key in MODEM_TYPES if key not in ("demo", "generic")
+    ]
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_MODEM_TYPE: "json_http"}

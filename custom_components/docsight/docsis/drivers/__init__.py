@@ -19,6 +19,7 @@ from .base import (
 from .compal import DEFAULT_URL as COMPAL_URL, CompalModem, CompalPlayModem
 from .demo import DemoModem
 from .fritzbox import DEFAULT_URL as FRITZBOX_URL, FritzBoxModem
+from .generic import GenericRouter
 from .json_http import JsonHttpModem
 from .netgear_cm3000 import DEFAULT_URL as CM3000_URL, NetgearCM3000Modem
 from .ultrahub7 import DEFAULT_URL as ULTRAHUB7_URL, UltraHub7Modem
@@ -59,6 +60,9 @@ class ModemType:
     needs_username: bool = False
     needs_password: bool = False
     default_url: str | None = None
+    # False for a router without DOCSIS data: the entry then only carries the
+    # external sources, the journal and the reports (no polling, no channels).
+    has_docsis: bool = True
 
 
 MODEM_TYPES: dict[str, ModemType] = {
@@ -134,6 +138,15 @@ MODEM_TYPES: dict[str, ModemType] = {
             poll_interval=300,
             needs_password=True,
             default_url=CM3000_URL,
+        ),
+        ModemType(
+            key="generic",
+            name="Generic router (no DOCSIS data)",
+            manufacturer="Generic",
+            factory=GenericRouter,
+            poll_interval=3600,
+            needs_url=False,
+            has_docsis=False,
         ),
         ModemType(
             key="json_http",

@@ -12,6 +12,8 @@ from tests.sim.arris_cm3500 import (
     USERNAME as ARRIS_USERNAME,
     ArrisCM3500Simulator,
 )
+from tests.sim.arris_cm8200 import PASSWORD as CM8200_PASSWORD, ArrisCM8200Simulator
+from tests.sim.arris_surfboard import PASSWORD as SURFBOARD_PASSWORD, ArrisSurfboardSimulator
 from tests.sim.compal import PASSWORD, CompalSimulator, compal_modem_fixture  # noqa: F401
 from tests.sim.fritzbox import PASSWORD as FRITZ_PASSWORD, FritzBoxSimulator, fritzbox_sim_fixture  # noqa: F401
 from tests.sim.netgear_cm3000 import (
@@ -120,3 +122,22 @@ async def test_netgear_cm3000_through_the_command_line(socket_enabled: None) -> 
         await modem.close()
     assert code == 0, err
     assert len(json.loads(out)["downstream"]) == 34
+
+
+async def test_arris_surfboard_and_cm8200_through_the_command_line(socket_enabled: None) -> None:
+    for modem, password, key in (
+        (ArrisSurfboardSimulator(), SURFBOARD_PASSWORD, "surfboard"),
+        (ArrisCM8200Simulator(tls=True), CM8200_PASSWORD, "cm8200"),
+    ):
+        await modem.start()
+        try:
+            code, out, err = await _poll(
+                "--modem", key, "--url", modem.url, "--password", password, "--json"
+            )
+        finally:
+            await modem.close()
+        assert code == 0, err
+        data = json.loads(out)
+        assert data["modem"] == key
+        assert data["downstream"]
+        assert data["upstream"]

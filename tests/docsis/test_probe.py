@@ -7,8 +7,10 @@ against each simulator on 127.0.0.1 and must never send a login.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
+from functools import partial
 import json
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -33,6 +35,7 @@ from tests.ha.jsonmodem import (
     json_modem_fixture,  # noqa: F401 - the json_modem fixture
     unused_port,
 )
+from tests.sim import arris_cm8200 as cm8200_sim, arris_surfboard as surfboard_sim
 from tests.sim.arris_cm3500 import (
     ArrisCM3500Simulator,
     cm3500_modem_fixture,  # noqa: F401 - the cm3500_modem fixture
@@ -175,6 +178,18 @@ def _page(
         ),
         pytest.param({ROOT: _page(CM3500_LOGIN_PAGE)}, "cm3500", "start page", id="cm3500-root"),
         pytest.param(
+            {ROOT: _page(surfboard_sim.LOGIN_HTML)}, "surfboard", "HNAP login", id="surfboard-hnap"
+        ),
+        pytest.param(
+            {ROOT: _page(surfboard_sim.HTML_LOGIN_PAGE)},
+            "surfboard",
+            "SURFboard SB8200",
+            id="sb8200-html",
+        ),
+        pytest.param(
+            {ROOT: _page(cm8200_sim.LOGIN_PAGE)}, "cm8200", "an Arris CM8200A", id="cm8200"
+        ),
+        pytest.param(
             {
                 ROOT: _page("<html/>", status=404),
                 FRITZ_LOGIN: None,
@@ -236,6 +251,19 @@ def test_classify_recognises(
             {ROOT: _page("<html/>", status=404), ARRIS_LOGIN: _page(CM3500_LOGIN_PAGE, 404)},
             "like none",
             id="cm3500-page-as-error",
+        ),
+        pytest.param(
+            {
+                ROOT: _page('<script src="js/SOAP/SOAPAction.js"></script>Motorola MB8611'),
+                FRITZ_LOGIN: None,
+            },
+            "(HTTP 200), but like none",
+            id="motorola-hnap",
+        ),
+        pytest.param(
+            {ROOT: _page(surfboard_sim.LOGIN_HTML, status=500)},
+            "(HTTP 500), but like none",
+            id="surfboard-page-as-error",
         ),
         pytest.param(
             {ROOT: _page(NETGEAR_FORM.replace("CM3000", "CM1000"))},
@@ -446,3 +474,30 @@ async def test_detects_a_cm3000_in_both_login_modes(
     assert detection.modem_type == "cm3000"
     assert modem.logins == 0
     assert "login" not in modem.calls
+
+
+@pytest.mark.parametrize(
+    ("factory", "modem_type"),
+    [
+        pytest.param(
+            partial(surfboard_sim.ArrisSurfboardSimulator, tls=True), "surfboard", id="hnap"
+        ),
+        pytest.param(
+            partial(surfboard_sim.ArrisSurfboardSimulator, hnap=False), "surfboard", id="html"
+        ),
+        pytest.param(partial(cm8200_sim.ArrisCM8200Simulator, tls=True), "cm8200", id="cm8200"),
+    ],
+)
+async def test_detects_arris_modems_over_their_tls(
+    factory: Callable[[], Any],
+    modem_type: str,
+    session: aiohttp.ClientSession,
+    socket_enabled: None,
+) -> None:
+    modem = factory()
+    await modem.start()
+    try:
+        detection = await detect_modem(session, modem.url)
+    finally:
+        await modem.close()
+    assert detection.modem_type == modem_type

@@ -19,7 +19,16 @@ from homeassistant.data_entry_flow import FlowResultType
 import pytest
 
 from custom_components.docsight.const import CONF_MODEM_TYPE, DOMAIN
-from tests.sim import arris_cm3500, compal, fritzbox, netgear_cm3000, ultrahub7, vodafone_station
+from tests.sim import (
+    arris_cm3500,
+    arris_cm8200,
+    arris_surfboard,
+    compal,
+    fritzbox,
+    netgear_cm3000,
+    ultrahub7,
+    vodafone_station,
+)
 
 MODEMS = [
     pytest.param("ch7465", compal.CompalSimulator, {CONF_PASSWORD: compal.PASSWORD}, id="compal"),
@@ -46,6 +55,31 @@ MODEMS = [
         arris_cm3500.ArrisCM3500Simulator,
         {CONF_USERNAME: arris_cm3500.USERNAME, CONF_PASSWORD: arris_cm3500.PASSWORD},
         id="arris-cm3500",
+    ),
+    pytest.param(
+        "surfboard",
+        arris_surfboard.ArrisSurfboardSimulator,
+        {CONF_PASSWORD: arris_surfboard.PASSWORD},
+        id="arris-surfboard-hnap",
+    ),
+    pytest.param(
+        "surfboard",
+        # MD5 firmware: each wrong password costs two attempts (SHA-256 is tried first).
+        partial(arris_surfboard.ArrisSurfboardSimulator, algorithm="md5", tls=True, lock_after=5),
+        {CONF_PASSWORD: arris_surfboard.PASSWORD},
+        id="arris-surfboard-md5-tls",
+    ),
+    pytest.param(
+        "surfboard",
+        partial(arris_surfboard.ArrisSurfboardSimulator, hnap=False),
+        {CONF_PASSWORD: arris_surfboard.PASSWORD},
+        id="arris-surfboard-html",
+    ),
+    pytest.param(
+        "cm8200",
+        partial(arris_cm8200.ArrisCM8200Simulator, tls=True),
+        {CONF_PASSWORD: arris_cm8200.PASSWORD},
+        id="arris-cm8200-tls",
     ),
     pytest.param(
         "cm3000",

@@ -19,12 +19,18 @@ a login, a password or a salt request, so it cannot count as a failed login
 6. ``GET /cgi-bin/login_cgi``: the Arris CM3500B's login form (reading the
    form is not a login).
 
+Arris modems name themselves on their start page: the SURFboard's HNAP web
+app loads its SOAP client script and names the SURFboard; the HTML firmware
+of the SB8200 and the CM8200A carry the model in a ``thisModelNumberIs``
+element.
+
 A Netgear cable modem answers the first request with HTTP Basic
 authentication whose realm names the model (``NETGEAR CM3000``), or, on
 firmware with the form login, with a page holding that form; either decides.
 
-Certificates are not checked: probes carry no secret, and the modems that
-force HTTPS (CM3500B) all present self-signed certificates.
+Certificates are not checked and old TLS versions are accepted: probes
+carry no secret, and the modems that force HTTPS (Arris) present self-signed
+certificates, some over legacy TLS.
 
 Probing stops at the first page that decides.  A probe that fails (refused,
 timed out, unreadable) counts as no answer; the first one failing means the
@@ -45,11 +51,14 @@ import re
 import aiohttp
 
 from .drivers.arris_cm3500 import LOGIN_PATH as CM3500_LOGIN
+from .drivers.arris_cm8200 import legacy_tls_context
 from .drivers.base import ModemConnectionError
 from .drivers.compal import GETTER, TOKEN_COOKIE
 from .drivers.fritzbox import LOGIN_PATH as FRITZ_LOGIN_PATH
 from .drivers.ultrahub7 import CONFIG_DETAILS as HUB_DETAILS
 from .drivers.vodafone_station import CGA_MENU
+from .parsers.arris_cm8200 import model_from_page
+from .parsers.arris_surfboard import is_hnap_login_page
 from .parsers.compal import parse_global_settings
 from .parsers.fritzbox import parse_login_challenge
 from .parsers.vodafone_station import tg_login_parameters
@@ -68,6 +77,10 @@ ARRIS_LOGIN = "arris_login"
 COMPAL_LOGIN_PAGE = "/common_page/login.html"
 _HEADERS = {"User-Agent": "Mozilla/5.0 (DOCSight modem detection)", "Accept": "*/*"}
 _MAX_BODY = 256 * 1024  # a status page is small; never read a download to the end
+# Models the SURFboard driver reads (its HTML firmware names them on the page).
+SURFBOARD_MODELS = ("SB8200", "S33", "S34")
+# Probes carry no secret: accept self-signed certificates and legacy TLS alike.
+_PROBE_TLS = legacy_tls_context(0)
 _REALM = re.compile(r'^\s*Basic\s+realm="([^"]*)"', re.IGNORECASE)
 
 
@@ -133,6 +146,21 @@ def _classify_netgear(root: Answer) -> Detection | None:
     return None
 
 
+def _classify_arris(root: Answer) -> Detection | None:
+    """Name an Arris SURFboard or CM8200A from its start page."""
+    if root.status != 200:
+        return None
+    text = root.text
+    model = (model_from_page(text) or "").upper()
+    if model.startswith("CM8200"):
+        return Detection("cm8200", f"the start page names an Arris {model}")
+    if model.startswith(SURFBOARD_MODELS):
+        return Detection("surfboard", f"the start page names an Arris SURFboard {model}")
+    if is_hnap_login_page(text) and "surfboard" in text.lower():
+        return Detection("surfboard", "the start page is the HNAP login of an Arris SURFboard")
+    return None
+
+
 def _classify_root(root: Answer) -> Detection | None:
     """Decide from the start page alone, if it tells enough."""
     netgear = _classify_netgear(root)
@@ -140,6 +168,9 @@ def _classify_root(root: Answer) -> Detection | None:
         return netgear
     if _is_cm3500(root):
         return Detection("cm3500", "the start page is the login page of an Arris CM3500B")
+    arris = _classify_arris(root)
+    if arris is not None:
+        return arris
     if root.status == 200:
         document = _json_document(root)
         if isinstance(document, dict):
@@ -288,7 +319,7 @@ async def _probe(
             timeout=limit,
             allow_redirects=allow_redirects,
             max_redirects=5,
-            ssl=False,
+            ssl=_PROBE_TLS,
         ) as response:
             return await _answer(response)
     except (aiohttp.ClientError, TimeoutError, ValueError) as err:

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .arris_cm3500 import DEFAULT_URL as CM3500_URL, ArrisCM3500Modem
+from .arris_cm8200 import DEFAULT_URL as CM8200_URL, ArrisCM8200Modem
+from .arris_surfboard import DEFAULT_URL as SURFBOARD_URL, ArrisSurfboardModem
 from .base import (
     DriverConfig,
     ModemAuthError,
@@ -129,6 +131,24 @@ MODEM_TYPES: dict[str, ModemType] = {
             poll_interval=300,
             needs_password=True,
             default_url=CM3500_URL,
+        ),
+        ModemType(
+            key="surfboard",
+            name="Arris SURFboard S33/S34/SB8200",
+            manufacturer="Arris",
+            factory=ArrisSurfboardModem,
+            poll_interval=300,
+            needs_password=True,
+            default_url=SURFBOARD_URL,
+        ),
+        ModemType(
+            key="cm8200",
+            name="Arris CM8200A",
+            manufacturer="Arris",
+            factory=ArrisCM8200Modem,
+            poll_interval=300,
+            needs_password=True,
+            default_url=CM8200_URL,
         ),
         ModemType(
             key="cm3000",

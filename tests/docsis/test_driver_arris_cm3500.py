@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 import logging
-import socket
 
 import aiohttp
 import pytest
@@ -27,13 +26,13 @@ from custom_components.docsight.docsis.model import Family
 from tests.shared_fixtures import read_fixture
 from tests.sim.arris_cm3500 import (
     CAPTURE,
-    HOST,
     LOGIN,
     PASSWORD,
     USERNAME,
     ArrisCM3500Simulator,
     cm3500_modem_fixture,  # noqa: F401 - the cm3500_modem fixture
 )
+from tests.sim.loopback import HOST, unused_port
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -55,12 +54,6 @@ def _driver(
 ) -> ArrisCM3500Modem:
     config = DriverConfig(url=modem.url, username=username, password=password, session=session)
     return ArrisCM3500Modem(config, timeout=timeout)
-
-
-def _unused_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 # --- success ---------------------------------------------------------------------
@@ -238,7 +231,7 @@ async def test_timeout(cm3500_modem: ArrisCM3500Simulator, session: aiohttp.Clie
 
 
 async def test_nothing_listening(session: aiohttp.ClientSession) -> None:
-    config = DriverConfig(url=f"http://{HOST}:{_unused_port()}", password=PASSWORD, session=session)
+    config = DriverConfig(url=f"http://{HOST}:{unused_port()}", password=PASSWORD, session=session)
 
     with pytest.raises(ModemConnectionError):
         await ArrisCM3500Modem(config, timeout=2.0).async_fetch()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator
-import socket
 
 import aiohttp
 import pytest
@@ -26,12 +25,12 @@ from custom_components.docsight.docsis.drivers.base import (
 from custom_components.docsight.docsis.model import Family
 from tests.shared_fixtures import read_fixture
 from tests.sim.arris_cm8200 import (
-    HOST,
     PASSWORD,
     USERNAME,
     ArrisCM8200Simulator,
     cm8200_modem_fixture,  # noqa: F401 - the cm8200_modem fixture
 )
+from tests.sim.loopback import HOST, unused_port
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -67,12 +66,6 @@ def _driver(
 ) -> ArrisCM8200Modem:
     config = DriverConfig(url=modem.url, username=USERNAME, password=password, session=session)
     return ArrisCM8200Modem(config, timeout=timeout, clock=clock or _Clock())
-
-
-def _unused_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 # --- success ---------------------------------------------------------------------
@@ -324,7 +317,7 @@ async def test_timeout(cm8200_modem: ArrisCM8200Simulator, session: aiohttp.Clie
 
 
 async def test_nothing_listening(session: aiohttp.ClientSession) -> None:
-    config = DriverConfig(url=f"http://{HOST}:{_unused_port()}", password=PASSWORD, session=session)
+    config = DriverConfig(url=f"http://{HOST}:{unused_port()}", password=PASSWORD, session=session)
 
     with pytest.raises(ModemConnectionError):
         await ArrisCM8200Modem(config, timeout=2.0).async_fetch()

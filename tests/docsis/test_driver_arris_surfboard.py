@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 import json
-import socket
 
 import aiohttp
 import pytest
@@ -27,13 +26,13 @@ from custom_components.docsight.docsis.model import Family
 from tests.shared_fixtures import read_fixture
 from tests.sim.arris_surfboard import (
     HNAP,
-    HOST,
     PASSWORD,
     STATUS,
     USERNAME,
     ArrisSurfboardSimulator,
     surfboard_modem_fixture,  # noqa: F401 - the surfboard_modem fixture
 )
+from tests.sim.loopback import HOST, unused_port
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -89,12 +88,6 @@ def _driver(
     return ArrisSurfboardModem(
         config, timeout=timeout, clock=clock or _Clock(), reload_delays=reload_delays
     )
-
-
-def _unused_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 # --- success ---------------------------------------------------------------------
@@ -443,7 +436,7 @@ async def test_timeout(
 
 
 async def test_nothing_listening(session: aiohttp.ClientSession) -> None:
-    config = DriverConfig(url=f"http://{HOST}:{_unused_port()}", password=PASSWORD, session=session)
+    config = DriverConfig(url=f"http://{HOST}:{unused_port()}", password=PASSWORD, session=session)
 
     with pytest.raises(ModemConnectionError):
         await ArrisSurfboardModem(config, timeout=2.0).async_fetch()

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import AsyncGenerator
 import hashlib
 import logging
-import socket
 import time
 
 import aiohttp
@@ -28,13 +27,13 @@ from custom_components.docsight.docsis.drivers.compal import (
     hash_password,
 )
 from tests.sim.compal import (
-    HOST,
     PASSWORD,
     PLAY_MODEL,
     CompalSimulator,
     compal_modem_fixture,  # noqa: F401 - the compal_modem fixture
     compal_play_modem_fixture,  # noqa: F401 - the compal_play_modem fixture
 )
+from tests.sim.loopback import HOST, unused_port
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -73,12 +72,6 @@ def _driver(
     if clock is None:
         return cls(config, timeout=timeout)
     return cls(config, timeout=timeout, clock=clock)
-
-
-def _unused_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 # --- success ---------------------------------------------------------------------
@@ -596,7 +589,7 @@ async def test_timeout_on_the_start_page(
 
 
 async def test_nothing_listens(session: aiohttp.ClientSession) -> None:
-    config = DriverConfig(url=f"http://{HOST}:{_unused_port()}", password="x", session=session)
+    config = DriverConfig(url=f"http://{HOST}:{unused_port()}", password="x", session=session)
 
     with pytest.raises(ModemConnectionError):
         await CompalModem(config).async_fetch()

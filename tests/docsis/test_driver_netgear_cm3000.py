@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-import socket
 
 import aiohttp
 import pytest
@@ -21,8 +20,8 @@ from custom_components.docsight.docsis.drivers.netgear_cm3000 import (
     NetgearCM3000Modem,
 )
 from custom_components.docsight.docsis.model import Family, Reading
+from tests.sim.loopback import HOST, unused_port
 from tests.sim.netgear_cm3000 import (
-    HOST,
     PASSWORD,
     CM3000Simulator,
     cm3000_basic_fixture,  # noqa: F401 - the cm3000_basic fixture
@@ -59,12 +58,6 @@ def _check_reading_channels(driver_reading: Reading) -> None:
     ]
     assert driver_reading.device.model == "CM3000"
     assert driver_reading.device.uptime_seconds == 2_021_184
-
-
-def _unused_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 # --- Basic auth --------------------------------------------------------------------
@@ -180,7 +173,7 @@ async def test_malformed_table(
 
 
 async def test_unreachable(session: aiohttp.ClientSession) -> None:
-    config = DriverConfig(url=f"http://{HOST}:{_unused_port()}", password=PASSWORD, session=session)
+    config = DriverConfig(url=f"http://{HOST}:{unused_port()}", password=PASSWORD, session=session)
 
     with pytest.raises(ModemConnectionError, match="DocsisStatus"):
         await NetgearCM3000Modem(config, timeout=2.0).async_fetch()

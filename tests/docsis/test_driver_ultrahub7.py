@@ -36,8 +36,8 @@ from custom_components.docsight.docsis.drivers.ultrahub7 import (
 )
 from custom_components.docsight.docsis.drivers.vodafone_station import VodafoneStationModem
 from custom_components.docsight.docsis.model import Direction, Family
+from tests.sim.loopback import HOST
 from tests.sim.ultrahub7 import (
-    HOST,
     PASSWORD,
     USERNAME,
     WEB_UI_SECRET,

@@ -35,9 +35,9 @@ from custom_components.docsight.docsis.drivers.vodafone_station import (
 )
 from custom_components.docsight.docsis.model import Direction, Family
 from custom_components.docsight.docsis.parsers import vodafone_station as vs
+from tests.sim.loopback import HOST
 from tests.sim.vodafone_station import (
     CGA_INDEX,
-    HOST,
     PASSWORD,
     USERNAME,
     VodafoneStationSimulator,

@@ -33,7 +33,6 @@ from tests.ha.jsonmodem import (
     JsonModemSimulator,
     Mode,
     json_modem_fixture,  # noqa: F401 - the json_modem fixture
-    unused_port,
 )
 from tests.sim import arris_cm8200 as cm8200_sim, arris_surfboard as surfboard_sim
 from tests.sim.arris_cm3500 import (
@@ -49,11 +48,11 @@ from tests.sim.fritzbox import (
     FritzBoxSimulator,
     fritzbox_sim_fixture,  # noqa: F401 - the fritzbox_sim fixture
 )
+from tests.sim.loopback import HOST, unused_port
 from tests.sim.netgear_cm3000 import CM3000Simulator
 from tests.sim.ultrahub7 import UltraHub7Simulator
 from tests.sim.vodafone_station import (
     CGA_INDEX,
-    HOST,
     VodafoneStationSimulator,
     tg_login_page,
 )

@@ -17,19 +17,17 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from enum import StrEnum
-import socket
 from typing import Any
 
 from aiohttp import BasicAuth, hdrs, web
-from aiohttp.test_utils import TestServer
 import pytest
 
 from custom_components.docsight.docsis.analyzer import analyze
 from custom_components.docsight.docsis.drivers import DemoModem, DriverConfig
 from custom_components.docsight.docsis.model import Reading
 from custom_components.docsight.docsis.serialize import analysis_to_json
+from tests.sim.loopback import LoopbackServer
 
-HOST = "127.0.0.1"
 PATH = "/docsight/reading.json"
 # A weekday noon: the demo line is good at this moment.
 READ_AT = datetime(2026, 3, 17, 12, 0, tzinfo=UTC)
@@ -47,14 +45,7 @@ class Mode(StrEnum):
     NOT_A_READING = "not_a_reading"  # 200 with JSON that is no reading
 
 
-def unused_port() -> int:
-    """Return a port on 127.0.0.1 that nothing listens on (for "cannot connect")."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-class JsonModemSimulator:
+class JsonModemSimulator(LoopbackServer):
     """An aiohttp application serving one demo reading, with switchable failures."""
 
     def __init__(self, seed: int = SEED, when: datetime = READ_AT) -> None:
@@ -67,7 +58,7 @@ class JsonModemSimulator:
         self.requests = 0
         app = web.Application()
         app.router.add_get(PATH, self._handle)
-        self._server = TestServer(app, host=HOST)
+        self.serve(app)
 
     @property
     def url(self) -> str:
@@ -89,14 +80,6 @@ class JsonModemSimulator:
         document = analysis_to_json(analyze(self.reading), modem="simulator")
         document["device"]["serial"] = self.serial
         return document
-
-    async def start(self) -> None:
-        """Listen on a free port of 127.0.0.1."""
-        await self._server.start_server()
-
-    async def close(self) -> None:
-        """Stop listening and drop open connections."""
-        await self._server.close()
 
     def _authorized(self, request: web.Request) -> bool:
         if self.username is None:

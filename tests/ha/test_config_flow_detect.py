@@ -25,8 +25,9 @@ from custom_components.docsight.const import CONF_MODEM_TYPE, DOMAIN
 from custom_components.docsight.docsis.drivers import MODEM_TYPES
 from custom_components.docsight.docsis.probe import Detection
 from tests.sim import compal, fritzbox, vodafone_station
+from tests.sim.loopback import HOST, unused_port
 
-from .jsonmodem import HOST, JsonModemSimulator, unused_port
+from .jsonmodem import JsonModemSimulator
 
 STRINGS = json.loads(
     (Path(__file__).parents[2] / "custom_components" / DOMAIN / "strings.json").read_text(

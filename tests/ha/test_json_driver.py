@@ -28,13 +28,12 @@ from custom_components.docsight.docsis.drivers import (
     create_driver,
 )
 from custom_components.docsight.docsis.drivers.json_http import JsonHttpModem
+from tests.sim.loopback import HOST, unused_port
 
 from .jsonmodem import (
-    HOST,
     JsonModemSimulator,
     Mode,
     json_modem_fixture,  # noqa: F401 - the json_modem fixture
-    unused_port,
 )
 
 

@@ -21,12 +21,11 @@ import asyncio
 from collections.abc import AsyncGenerator
 
 from aiohttp import web
-from aiohttp.test_utils import TestServer
 import pytest
 
 from tests.shared_fixtures import read_fixture
+from tests.sim.loopback import LoopbackServer
 
-HOST = "127.0.0.1"
 USERNAME = "admin"
 PASSWORD = "s3cret-Pass"
 CAPTURE = ("modems", "arris_cm3500b", "solentlabs", "cgi-bin")
@@ -36,7 +35,7 @@ VERSIONS = "/cgi-bin/vers_cgi"
 LOGIN = "/cgi-bin/login_cgi"
 
 
-class ArrisCM3500Simulator:
+class ArrisCM3500Simulator(LoopbackServer):
     """An aiohttp application speaking the CM3500B web protocol."""
 
     def __init__(self, username: str = USERNAME, password: str = PASSWORD) -> None:
@@ -63,20 +62,8 @@ class ArrisCM3500Simulator:
         app.router.add_get(VERSIONS, self._page)
         app.router.add_post(LOGIN, self._login)
         app.router.add_get(LOGIN, self._login_form)
-        self._server = TestServer(app, host=HOST)
+        self.serve(app)
 
-    @property
-    def url(self) -> str:
-        """Return the modem's base address."""
-        return str(self._server.make_url("/")).rstrip("/")
-
-    async def start(self) -> None:
-        """Listen on a free port of 127.0.0.1."""
-        await self._server.start_server()
-
-    async def close(self) -> None:
-        """Stop listening."""
-        await self._server.close()
 
     async def _page(self, request: web.Request) -> web.StreamResponse:
         self.calls.append(f"GET {request.path}")

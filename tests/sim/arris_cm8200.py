@@ -28,20 +28,13 @@ import asyncio
 import base64
 import binascii
 from collections.abc import AsyncGenerator
-from datetime import UTC, datetime, timedelta
 import secrets
-import ssl
-import tempfile
 
 from aiohttp import web
-from aiohttp.test_utils import TestServer
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 import pytest
 
-HOST = "127.0.0.1"
+from tests.sim.loopback import LoopbackServer
+
 USERNAME = "admin"
 PASSWORD = "cm8200-Secret"
 STATUS = "/cmconnectionstatus.html"
@@ -78,36 +71,6 @@ STATUS_PAGE = """<html><body>
 </table></body></html>"""
 
 
-def self_signed_context() -> ssl.SSLContext:
-    """Return a server TLS context with a fresh self-signed certificate for 127.0.0.1."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "modem.invalid")])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    with tempfile.NamedTemporaryFile("wb", suffix=".pem") as pem:
-        pem.write(cert.public_bytes(serialization.Encoding.PEM))
-        pem.write(
-            key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
-        pem.flush()
-        context.load_cert_chain(pem.name)
-    return context
-
-
 def _credential(cookie_header: str) -> str | None:
     """Find ``credential=`` in the odd cookie header the web app writes."""
     for part in cookie_header.split(";"):
@@ -117,7 +80,7 @@ def _credential(cookie_header: str) -> str | None:
     return None
 
 
-class ArrisCM8200Simulator:
+class ArrisCM8200Simulator(LoopbackServer):
     """An aiohttp application speaking the CM8200A web protocol."""
 
     def __init__(
@@ -151,20 +114,8 @@ class ArrisCM8200Simulator:
         app.router.add_get(STATUS, self._status)
         app.router.add_get("/", self._root)
         app.router.add_get(LOCK, self._lock)
-        self._server = TestServer(app, host=HOST)
+        self.serve(app)
 
-    @property
-    def url(self) -> str:
-        """Return the modem's base address."""
-        return str(self._server.make_url("/")).rstrip("/")
-
-    async def start(self) -> None:
-        """Listen on a free port of 127.0.0.1 (HTTPS when ``tls``)."""
-        await self._server.start_server(ssl=self_signed_context() if self.tls else None)
-
-    async def close(self) -> None:
-        """Stop listening."""
-        await self._server.close()
 
     def expire(self) -> None:
         """End every session, as the modem does after a while."""

@@ -38,12 +38,11 @@ import secrets
 from typing import Any
 
 from aiohttp import web
-from aiohttp.test_utils import TestServer
 import pytest
 
-from tests.sim.arris_cm8200 import STATUS_PAGE, self_signed_context
+from tests.sim.arris_cm8200 import STATUS_PAGE
+from tests.sim.loopback import LoopbackServer
 
-HOST = "127.0.0.1"
 USERNAME = "admin"
 PASSWORD = "surf-Board-7"
 HNAP = "/HNAP1/"
@@ -101,7 +100,7 @@ def default_answers(namespace: str) -> dict[str, dict[str, Any]]:
     return answers
 
 
-class ArrisSurfboardSimulator:
+class ArrisSurfboardSimulator(LoopbackServer):
     """An aiohttp application speaking the SURFboard HNAP (or status page) protocol."""
 
     def __init__(
@@ -145,20 +144,8 @@ class ArrisSurfboardSimulator:
         app.router.add_post(HNAP, self._hnap)
         app.router.add_get(STATUS, self._status)
         app.router.add_get("/", self._root)
-        self._server = TestServer(app, host=HOST)
+        self.serve(app)
 
-    @property
-    def url(self) -> str:
-        """Return the modem's base address."""
-        return str(self._server.make_url("/")).rstrip("/")
-
-    async def start(self) -> None:
-        """Listen on a free port of 127.0.0.1 (HTTPS when ``tls``)."""
-        await self._server.start_server(ssl=self_signed_context() if self.tls else None)
-
-    async def close(self) -> None:
-        """Stop listening."""
-        await self._server.close()
 
     def expire(self) -> None:
         """End every session, as the modem does after a while."""

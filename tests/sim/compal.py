@@ -40,12 +40,11 @@ import itertools
 import time
 
 from aiohttp import web
-from aiohttp.test_utils import TestServer
 import pytest
 
 from tests.shared_fixtures import read_fixture
+from tests.sim.loopback import LoopbackServer
 
-HOST = "127.0.0.1"
 PASSWORD = "s3cret-Pass"
 CAPTURE = ("modems", "compal_ch7465mt", "solentlabs")
 LOGIN_PAGE = "/common_page/login.html"
@@ -65,7 +64,7 @@ def captured_pages() -> dict[int, str]:
     return {fun: read_fixture(*CAPTURE, name) for fun, name in names.items()}
 
 
-class CompalSimulator:
+class CompalSimulator(LoopbackServer):
     """An aiohttp application speaking the Connect Box web protocol."""
 
     def __init__(self, password: str = PASSWORD, *, play: bool = False) -> None:
@@ -116,22 +115,10 @@ class CompalSimulator:
         app.router.add_get(LOGIN_PAGE, self._login_page)
         app.router.add_post("/xml/getter.xml", self._getter)
         app.router.add_post("/xml/setter.xml", self._setter)
-        self._server = TestServer(app, host=HOST)
+        self.serve(app)
 
     # --- control -------------------------------------------------------------
 
-    @property
-    def url(self) -> str:
-        """Return the modem's base address (what a user would enter)."""
-        return str(self._server.make_url("/")).rstrip("/")
-
-    async def start(self) -> None:
-        """Listen on a free port of 127.0.0.1."""
-        await self._server.start_server()
-
-    async def close(self) -> None:
-        """Stop listening and drop open connections."""
-        await self._server.close()
 
     def expire_session(self) -> None:
         """End the current session as the modem's idle timer would."""

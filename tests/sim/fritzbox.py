@@ -35,10 +35,10 @@ import time
 from typing import Any
 
 from aiohttp import web
-from aiohttp.test_utils import TestServer
 import pytest
 
-HOST = "127.0.0.1"
+from tests.sim.loopback import LoopbackServer
+
 EMPTY_SID = "0000000000000000"
 USERNAME = "fritz1234"
 PASSWORD = "geheim-Passwort!"
@@ -164,7 +164,7 @@ def md5_answer(password: str, challenge: str) -> str:
     return f"{challenge}-{hashlib.md5(text, usedforsecurity=False).hexdigest()}"
 
 
-class FritzBoxSimulator:
+class FritzBoxSimulator(LoopbackServer):
     """An aiohttp application playing a FRITZ!Box Cable, with failure knobs."""
 
     def __init__(self, *, username: str = USERNAME, password: str = PASSWORD) -> None:
@@ -200,20 +200,8 @@ class FritzBoxSimulator:
         app.router.add_route("*", "/login_sid.lua", self._login_sid)
         app.router.add_post("/data.lua", self._data)
         app.router.add_get("/tr064/tr64desc.xml", self._tr64)
-        self._server = TestServer(app, host=HOST)
+        self.serve(app)
 
-    @property
-    def url(self) -> str:
-        """Return the box's base address (as the user types it)."""
-        return str(self._server.make_url("")).rstrip("/")
-
-    async def start(self) -> None:
-        """Listen on a free port of 127.0.0.1."""
-        await self._server.start_server()
-
-    async def close(self) -> None:
-        """Stop listening."""
-        await self._server.close()
 
     def expire_sessions(self) -> None:
         """Forget every SID, as the box does after a reboot or its idle timeout."""

@@ -25,12 +25,11 @@ from collections.abc import AsyncGenerator
 import secrets
 
 from aiohttp import web
-from aiohttp.test_utils import TestServer
 import pytest
 
 from tests.shared_fixtures import read_fixture
+from tests.sim.loopback import LoopbackServer
 
-HOST = "127.0.0.1"
 USERNAME = "admin"
 PASSWORD = "s3cret-Pass"
 CAPTURE = ("modems", "netgear_cm3000", "docsight")
@@ -61,7 +60,7 @@ def status_page() -> str:
     return f"<html><head><script type='text/javascript'>\n{functions}\n</script></head></html>"
 
 
-class CM3000Simulator:
+class CM3000Simulator(LoopbackServer):
     """An aiohttp application speaking the CM3000 web protocol."""
 
     def __init__(self, mode: str = "basic", password: str = PASSWORD) -> None:
@@ -79,20 +78,8 @@ class CM3000Simulator:
         app.router.add_get("/DocsisStatus.htm", self._status)
         app.router.add_get("/Login.htm", self._login_page)
         app.router.add_post("/goform/Login", self._login)
-        self._server = TestServer(app, host=HOST)
+        self.serve(app)
 
-    @property
-    def url(self) -> str:
-        """Return the modem's base address (what a user would enter)."""
-        return str(self._server.make_url("/")).rstrip("/")
-
-    async def start(self) -> None:
-        """Listen on a free port of 127.0.0.1."""
-        await self._server.start_server()
-
-    async def close(self) -> None:
-        """Stop listening and drop open connections."""
-        await self._server.close()
 
     def _basic_ok(self, request: web.Request) -> bool:
         header = request.headers.get("Authorization", "")

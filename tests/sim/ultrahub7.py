@@ -38,12 +38,12 @@ import time
 from typing import Any
 
 from aiohttp import web
-from aiohttp.test_utils import TestServer
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESCCM
 import pytest
 
-HOST = "127.0.0.1"
+from tests.sim.loopback import LoopbackServer
+
 USERNAME = "admin"  # the hub's web UI has a password only; kept for a uniform test API
 PASSWORD = "Geheim-123!"
 SESSION_COOKIE = "DUKSID"
@@ -169,7 +169,7 @@ class _Visit:
     csrf_token: str
 
 
-class UltraHub7Simulator:
+class UltraHub7Simulator(LoopbackServer):
     """An Ultra Hub 7 ("none" mode: some other web server that knows no /api)."""
 
     def __init__(
@@ -206,20 +206,8 @@ class UltraHub7Simulator:
         self.session: _Visit | None = None
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
-        self._server = TestServer(app, host=HOST)
+        self.serve(app)
 
-    @property
-    def url(self) -> str:
-        """Return the hub's base address."""
-        return str(self._server.make_url("/")).rstrip("/")
-
-    async def start(self) -> None:
-        """Listen on a free port of 127.0.0.1."""
-        await self._server.start_server()
-
-    async def close(self) -> None:
-        """Stop listening."""
-        await self._server.close()
 
     @property
     def locked(self) -> bool:

@@ -32,12 +32,12 @@ import time
 from typing import Any
 
 from aiohttp import web
-from aiohttp.test_utils import TestServer
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESCCM
 import pytest
 
-HOST = "127.0.0.1"
+from tests.sim.loopback import LoopbackServer
+
 USERNAME = "admin"
 PASSWORD = "Geheim-123!"
 SESSION_COOKIE = "PHPSESSID"
@@ -204,7 +204,7 @@ class _Session:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class VodafoneStationSimulator:
+class VodafoneStationSimulator(LoopbackServer):
     """A station of one variant ("cga", "tg", or "none" for some other web server)."""
 
     def __init__(
@@ -241,20 +241,8 @@ class VodafoneStationSimulator:
         self.session: _Session | None = None
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
-        self._server = TestServer(app, host=HOST)
+        self.serve(app)
 
-    @property
-    def url(self) -> str:
-        """Return the station's base address."""
-        return str(self._server.make_url("/")).rstrip("/")
-
-    async def start(self) -> None:
-        """Listen on a free port of 127.0.0.1."""
-        await self._server.start_server()
-
-    async def close(self) -> None:
-        """Stop listening."""
-        await self._server.close()
 
     @property
     def locked(self) -> bool:

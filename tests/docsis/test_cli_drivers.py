@@ -21,6 +21,8 @@ from tests.sim.netgear_cm3000 import (
     USERNAME as NETGEAR_USERNAME,
     CM3000Simulator,
 )
+from tests.sim.snmpagent import SnmpAgent
+from tests.sim.tc4400 import tc4400_agent_fixture  # noqa: F401 - the tc4400_agent fixture
 from tests.sim.ultrahub7 import PASSWORD as HUB_PASSWORD, UltraHub7Simulator
 from tests.sim.vodafone_station import (  # noqa: F401
     PASSWORD as STATION_PASSWORD,
@@ -141,3 +143,14 @@ async def test_arris_surfboard_and_cm8200_through_the_command_line(socket_enable
         assert data["modem"] == key
         assert data["downstream"]
         assert data["upstream"]
+
+
+async def test_tc4400_over_snmp_through_the_command_line(
+    tc4400_agent: SnmpAgent, socket_enabled: None
+) -> None:
+    code, out, err = await _poll("--modem", "tc4400", "--url", tc4400_agent.url, "--json")
+
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["modem"] == "tc4400"
+    assert data["summary"]["errors_supported"] is True

@@ -8,9 +8,12 @@ sensors.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable
+from dataclasses import replace
 from functools import partial
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
@@ -19,6 +22,8 @@ from homeassistant.data_entry_flow import FlowResultType
 import pytest
 
 from custom_components.docsight.const import CONF_MODEM_TYPE, DOMAIN
+from custom_components.docsight.docsis.drivers import MODEM_TYPES
+from custom_components.docsight.docsis.drivers.technicolor_tc4400 import TechnicolorTC4400Modem
 from tests.sim import (
     arris_cm3500,
     arris_cm8200,
@@ -26,9 +31,13 @@ from tests.sim import (
     compal,
     fritzbox,
     netgear_cm3000,
+    tc4400,
     ultrahub7,
     vodafone_station,
 )
+from tests.sim.loopback import unused_port
+from tests.sim.snmpagent import SnmpAgent
+from tests.sim.tc4400 import tc4400_agent_fixture  # noqa: F401 - the tc4400_agent fixture
 
 MODEMS = [
     pytest.param("ch7465", compal.CompalSimulator, {CONF_PASSWORD: compal.PASSWORD}, id="compal"),
@@ -200,3 +209,65 @@ async def test_reconfigure_changes_the_type_of_the_same_modem(
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data.modem_type.key == "ch7465_play"
     assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_tc4400_over_snmp_from_the_ui(hass: HomeAssistant, tc4400_agent: SnmpAgent) -> None:
+    """The TC4400 read over SNMP (a real snmpsim agent), set up from the UI."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_MODEM_TYPE: "tc4400"}
+    )
+    wrong = tc4400_agent.url.replace("snmp://public@", "snmp://private@")
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_URL: wrong})
+    # A wrong community gets no SNMP answer, and the web fallback no answer either.
+    assert result["errors"] == {"base": "cannot_connect"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: tc4400_agent.url}
+    )
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result
+    entry = result["result"]
+    assert entry.unique_id == tc4400.SERIAL
+    assert entry.data["driver_hints"] == {"transport": "snmp"}
+    summary = entry.runtime_data.modem.data.analysis.summary
+    assert (summary.ds_total, summary.us_total) == (
+        len(tc4400.DS_QAM) + len(tc4400.DS_OFDM),
+        len(tc4400.US_QAM) + len(tc4400.US_OFDMA),
+    )
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    # The SNMP engine went with the entry: nothing of pysnmp is left running.
+    assert not [task for task in asyncio.all_tasks() if "pysnmp" in repr(task.get_coro())]
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_tc4400_web_page_from_the_ui(
+    hass: HomeAssistant, running: Callable[[Callable[[], Any]], Awaitable[Any]]
+) -> None:
+    """The TC4400's web page behind Basic auth, when SNMP does not answer."""
+    sim = await running(tc4400.TC4400Simulator)
+    with patch.dict(
+        MODEM_TYPES,
+        tc4400=replace(
+            MODEM_TYPES["tc4400"],
+            factory=partial(TechnicolorTC4400Modem, snmp_port=unused_port(), snmp_timeout=0.2),
+        ),
+    ):
+        result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_MODEM_TYPE: "tc4400"}
+        )
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_URL: sim.url, CONF_PASSWORD: "wrong"}
+        )
+        assert result["errors"] == {"base": "invalid_auth"}
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_URL: sim.url, CONF_PASSWORD: tc4400.PASSWORD}
+        )
+        await hass.async_block_till_done()
+        assert result["type"] is FlowResultType.CREATE_ENTRY, result
+        entry = result["result"]
+        assert entry.data["driver_hints"] == {"transport": "web"}
+        assert entry.runtime_data.modem.data.analysis.summary.errors_supported
+        assert await hass.config_entries.async_unload(entry.entry_id)

@@ -24,6 +24,7 @@ from .fritzbox import DEFAULT_URL as FRITZBOX_URL, FritzBoxModem
 from .generic import GenericRouter
 from .json_http import JsonHttpModem
 from .netgear_cm3000 import DEFAULT_URL as CM3000_URL, NetgearCM3000Modem
+from .technicolor_tc4400 import DEFAULT_URL as TC4400_URL, TechnicolorTC4400Modem
 from .ultrahub7 import DEFAULT_URL as ULTRAHUB7_URL, UltraHub7Modem
 from .vodafone_station import DEFAULT_URL as STATION_URL, VodafoneStationModem
 
@@ -158,6 +159,14 @@ MODEM_TYPES: dict[str, ModemType] = {
             poll_interval=300,
             needs_password=True,
             default_url=CM3000_URL,
+        ),
+        ModemType(
+            key="tc4400",
+            name="Technicolor TC4400",
+            manufacturer="Technicolor",
+            factory=TechnicolorTC4400Modem,
+            poll_interval=300,
+            default_url=TC4400_URL,
         ),
         ModemType(
             key="generic",

@@ -904,6 +904,7 @@ def test_insert_rows_and_rows(store: HistoryStore) -> None:
         "samples": "[]",
         "image": b"\x89PNG",
         "is_demo": 1,
+        "source": None,
     }
     assert store.insert_rows("incidents", []) == []
 
@@ -1225,7 +1226,7 @@ def test_state_round_trip_and_migration_from_schema_1(tmp_path: Path) -> None:
 
     store = HistoryStore.open(path)
     try:
-        assert store.schema_version == storage.SCHEMA_VERSION == 2
+        assert store.schema_version == storage.SCHEMA_VERSION
         assert [row["name"] for row in store.rows("incidents")] == ["kept"]
         assert store.load_state("missing") is None
         store.save_state({"a": {"b": [1, 2]}, "c": None})

@@ -38,30 +38,32 @@ from .analyzer import Analysis, ChannelAnalysis, Health, LineHealth
 from .events import Event
 from .model import Channel, DeviceInfo, Direction, Family, Reading
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _LEVEL = {health: level for level, health in enumerate(Health)}
 _LINE_LEVEL = {health: level for level, health in enumerate(LineHealth)}
 _LINE_HEALTH = tuple(LineHealth)
 _HEALTH = tuple(Health)
 
-# Per channel: power and SNR in hundredths of a dB (int16, _NONE16 = absent),
+# The packed channel layout.  Public because the report reader slices whole
+# periods of blobs at once instead of decoding snapshot by snapshot.
+# Per channel: power and SNR in hundredths of a dB (int16, NONE16 = absent),
 # modulation id (uint8, 255 = absent), flags (uint8), corrected and
 # uncorrected codewords.  Counters are uint32, or uint64 in the rare snapshot
 # whose counters outgrow 32 bits (blob format 2).
 _CHANNEL_32_FORMAT = "hhBBII"
-_CHANNEL_32 = struct.Struct("<" + _CHANNEL_32_FORMAT)
-_CHANNEL_64 = struct.Struct("<hhBBQQ")
-_NONE16 = -32768
-_NO_MODULATION = 255
+CHANNEL_32 = struct.Struct("<" + _CHANNEL_32_FORMAT)
+CHANNEL_64 = struct.Struct("<hhBBQQ")
+NONE16 = -32768
+NO_MODULATION = 255
 _NO_COUNT = 0xFFFFFFFF
 _NO_COUNT_64 = 0xFFFFFFFFFFFFFFFF
 _SQL_INT_MAX = 2**63 - 1
 _FLAG_LOCKED_KNOWN = 1
 _FLAG_LOCKED = 2
-_FLAG_HEALTH_SHIFT = 2  # two bits of channel health
+FLAG_HEALTH_SHIFT = 2  # two bits of channel health
 # The flag bits by channel health, looked up when packing.
-_HEALTH_FLAGS = {health: level << _FLAG_HEALTH_SHIFT for health, level in _LEVEL.items()}
+_HEALTH_FLAGS = {health: level << FLAG_HEALTH_SHIFT for health, level in _LEVEL.items()}
 _CENTI_CACHE_MAX = 4096
 
 _MIGRATIONS: dict[int, str] = {
@@ -182,6 +184,17 @@ _MIGRATIONS: dict[int, str] = {
         value TEXT NOT NULL,
         updated_at TEXT NOT NULL
     );
+    """,
+    # External sources: which configured source a row came from (NULL for demo
+    # rows), so that a re-read never stores a result twice.  Speed tests are
+    # keyed by their id *and* time: a Speedtest Tracker whose ids were reset
+    # hands out old ids again for new results.
+    3: """
+    ALTER TABLE speedtest_results ADD COLUMN source TEXT;
+    CREATE UNIQUE INDEX speedtest_results_source
+        ON speedtest_results(source, source_id, ts);
+    ALTER TABLE bqm_graphs ADD COLUMN source TEXT;
+    CREATE UNIQUE INDEX bqm_graphs_source_date ON bqm_graphs(source, date);
     """,
 }
 
@@ -538,7 +551,7 @@ class HistoryStore:
 
     def _modulation_id(self, label: str | None) -> int:
         if label is None:
-            return _NO_MODULATION
+            return NO_MODULATION
         row_id = self._modulation_ids.get(label)
         if row_id is None:
             found = self._db.execute(
@@ -552,7 +565,7 @@ class HistoryStore:
                 ).lastrowid
                 or 0
             )
-            if row_id >= _NO_MODULATION:
+            if row_id >= NO_MODULATION:
                 raise StoreError("too many distinct modulation labels")
             self._modulation_ids[label] = row_id
             self._modulation_labels[row_id] = label
@@ -602,11 +615,11 @@ class HistoryStore:
             if _NO_COUNT in (corrected, uncorrected):
                 wide = True  # a real count that would read back as "absent" in 32 bits
             if power is None:
-                power_centi = _NONE16
+                power_centi = NONE16
             elif (power_centi := centi(power)) is None:  # type: ignore[assignment]
                 power_centi = self._centi(power)
             if snr is None:
-                snr_centi = _NONE16
+                snr_centi = NONE16
             elif (snr_centi := centi(snr)) is None:  # type: ignore[assignment]
                 snr_centi = self._centi(snr)
             flags = health_flags[item.health]
@@ -616,7 +629,7 @@ class HistoryStore:
                 (
                     power_centi,
                     snr_centi,
-                    _NO_MODULATION
+                    NO_MODULATION
                     if modulation is None
                     else modulation_ids.get(modulation) or self._modulation_id(modulation),
                     flags,
@@ -696,7 +709,7 @@ class HistoryStore:
         device = self._device(device_id, uptime)
         plan = self._plan(plan_id)
         wide = blob[:1] == b"\x02"
-        unpacker, none_count = (_CHANNEL_64, _NO_COUNT_64) if wide else (_CHANNEL_32, _NO_COUNT)
+        unpacker, none_count = (CHANNEL_64, _NO_COUNT_64) if wide else (CHANNEL_32, _NO_COUNT)
         downstream: list[StoredChannel] = []
         upstream: list[StoredChannel] = []
         for spec, values in zip(plan, unpacker.iter_unpack(blob[1:]), strict=True):
@@ -708,15 +721,15 @@ class HistoryStore:
                 channel_id=channel_id,
                 frequency_hz=frequency,
                 frequency_end_hz=frequency_end,
-                power_dbmv=None if power == _NONE16 else power / 100,
-                snr_db=None if snr == _NONE16 else snr / 100,
+                power_dbmv=None if power == NONE16 else power / 100,
+                snr_db=None if snr == NONE16 else snr / 100,
                 modulation=self._modulation_labels.get(modulation),
                 corrected=None if corrected == none_count else corrected,
                 uncorrected=None if uncorrected == none_count else uncorrected,
                 locked=bool(flags & _FLAG_LOCKED) if flags & _FLAG_LOCKED_KNOWN else None,
                 symbol_rate_ksym=symbol_rate,
             )
-            stored = StoredChannel(channel, _HEALTH[(flags >> _FLAG_HEALTH_SHIFT) & 3])
+            stored = StoredChannel(channel, _HEALTH[(flags >> FLAG_HEALTH_SHIFT) & 3])
             (downstream if direction is Direction.DOWNSTREAM else upstream).append(stored)
         return StoredSnapshot(summary, device, tuple(downstream), tuple(upstream))
 
@@ -988,7 +1001,7 @@ def _sql_int(value: int | None) -> int | None:
 
 
 def _clamp16(value: int) -> int:
-    return value if value == _NONE16 else max(-32767, min(32767, value))
+    return value if value == NONE16 else max(-32767, min(32767, value))
 
 
 def _device_dict(device: DeviceInfo) -> dict[str, Any]:

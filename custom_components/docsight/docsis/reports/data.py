@@ -10,7 +10,7 @@ sliced field by field: every channel's bytes sit at the same offset in every
 blob of a channel plan, so a strided slice gives one channel's field across
 the whole period without touching Python objects per value.
 
-The blob layout is the store's (``storage._CHANNEL_32`` and friends, imported
+The blob layout is the store's (``storage.CHANNEL_32`` and friends, imported
 from there so that there is one definition); a test cross-checks the figures
 against the store's own per-snapshot decoding.
 """
@@ -28,11 +28,11 @@ from typing import Any
 from ..analyzer import LineHealth
 from ..model import Direction, Family, qam_order
 from ..storage import (
-    _CHANNEL_32,
-    _CHANNEL_64,
-    _FLAG_HEALTH_SHIFT,
-    _NO_MODULATION,
-    _NONE16,
+    CHANNEL_32,
+    CHANNEL_64,
+    FLAG_HEALTH_SHIFT,
+    NO_MODULATION,
+    NONE16,
     HistoryStore,
     StoredEvent,
     StoredSnapshot,
@@ -45,13 +45,13 @@ from ..thresholds import DEFAULT_PROFILE, ThresholdProfile
 _LINE_HEALTH = tuple(LineHealth)
 POOR_LEVEL = 2  # marginal or worse
 # Channel health from a flags byte: a translation table for bytes.translate.
-_HEALTH_OF_FLAGS = bytes(((flags >> _FLAG_HEALTH_SHIFT) & 3) for flags in range(256))
+_HEALTH_OF_FLAGS = bytes(((flags >> FLAG_HEALTH_SHIFT) & 3) for flags in range(256))
 # Byte offsets of the fields inside one packed channel (the same in both widths).
 _POWER_AT = 0
 _SNR_AT = 2
 _MODULATION_AT = 4
 _FLAGS_AT = 5
-_RECORD_SIZE = {1: _CHANNEL_32.size, 2: _CHANNEL_64.size}
+_RECORD_SIZE = {1: CHANNEL_32.size, 2: CHANNEL_64.size}
 
 # How many worst channels a report lists, and how many events it lists.
 WORST_CHANNELS = 5
@@ -497,7 +497,7 @@ def _int16(data: bytes, offset: int, stride: int) -> array[int] | list[int]:
     if sys.byteorder == "big":  # pragma: no cover - the test machines are little-endian
         values.byteswap()
     if 0x80 in high:
-        return [value for value in values if value != _NONE16]
+        return [value for value in values if value != NONE16]
     return values
 
 
@@ -545,7 +545,7 @@ def _channel_stats(store: HistoryStore, start_key: str, end_key: str) -> tuple[C
     result = []
     for (direction, channel_id), acc in merged.items():
         modulations = sorted(
-            (labels[mod_id] for mod_id in acc.modulations if mod_id != _NO_MODULATION),
+            (labels[mod_id] for mod_id in acc.modulations if mod_id != NO_MODULATION),
             key=lambda label: (qam_order(label) or 0, label),
         )
         result.append(

@@ -21,10 +21,10 @@ import struct
 import zlib
 
 from aiohttp import web
-from aiohttp.test_utils import TestServer
 import pytest
 
-HOST = "127.0.0.1"
+from tests.sim.loopback import LoopbackServer
+
 SHARE_PATH = "/broadband/monitoring/quality/share/"
 SHARE_ID = "0123456789abcdef0123456789abcdef01234567-42"
 HEADER = "Timestamp,Sent Polls,Lost Polls,Min Latency (ns),Ave Latency (ns),Max Latency (ns),Score"
@@ -74,7 +74,7 @@ def day_csv(day: date, bad_minutes: int = 0) -> str:
     return "\n".join(lines) + "\n"
 
 
-class BqmSimulator:
+class BqmSimulator(LoopbackServer):
     """An aiohttp application serving one BQM share's files."""
 
     def __init__(self, share_id: str = SHARE_ID) -> None:
@@ -89,20 +89,12 @@ class BqmSimulator:
         self.user_agents: list[str] = []
         app = web.Application()
         app.router.add_get(SHARE_PATH + "{name}", self._file)
-        self._server = TestServer(app, host=HOST)
+        self.serve(app)
 
     @property
     def share_url(self) -> str:
         """Return the share link a user would paste (the live graph)."""
         return str(self._server.make_url(f"{SHARE_PATH}{self.share_id}.png"))
-
-    async def start(self) -> None:
-        """Listen on a free port of 127.0.0.1."""
-        await self._server.start_server()
-
-    async def close(self) -> None:
-        """Stop listening."""
-        await self._server.close()
 
     async def _file(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]

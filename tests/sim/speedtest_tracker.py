@@ -28,10 +28,10 @@ import math
 from typing import Any
 
 from aiohttp import web
-from aiohttp.test_utils import TestServer
 import pytest
 
-HOST = "127.0.0.1"
+from tests.sim.loopback import LoopbackServer
+
 TOKEN = "1|st-tracker-token-for-tests"
 RUN_GAP = timedelta(seconds=60)
 
@@ -113,7 +113,7 @@ def make_result(
     }
 
 
-class SpeedtestTrackerSimulator:
+class SpeedtestTrackerSimulator(LoopbackServer):
     """An aiohttp application speaking the tracker's API v1."""
 
     def __init__(self, token: str = TOKEN) -> None:
@@ -131,16 +131,7 @@ class SpeedtestTrackerSimulator:
         app = web.Application()
         app.router.add_get("/api/v1/results", self._results)
         app.router.add_post("/api/v1/speedtests/run", self._run)
-        self._server = TestServer(app, host=HOST)
-
-    @property
-    def url(self) -> str:
-        """Return the tracker's address (what a user enters)."""
-        return str(self._server.make_url("/")).rstrip("/")
-
-    async def start(self) -> None:
-        """Listen on a free port of 127.0.0.1."""
-        await self._server.start_server()
+        self.serve(app)
 
     async def close(self) -> None:
         """Stop listening (a hanging request is let go first)."""

@@ -64,7 +64,6 @@ class ArrisCM3500Simulator(LoopbackServer):
         app.router.add_get(LOGIN, self._login_form)
         self.serve(app)
 
-
     async def _page(self, request: web.Request) -> web.StreamResponse:
         self.calls.append(f"GET {request.path}")
         if self.delay:

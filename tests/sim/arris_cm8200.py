@@ -116,7 +116,6 @@ class ArrisCM8200Simulator(LoopbackServer):
         app.router.add_get(LOCK, self._lock)
         self.serve(app)
 
-
     def expire(self) -> None:
         """End every session, as the modem does after a while."""
         self.tokens.clear()

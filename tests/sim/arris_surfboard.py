@@ -146,7 +146,6 @@ class ArrisSurfboardSimulator(LoopbackServer):
         app.router.add_get("/", self._root)
         self.serve(app)
 
-
     def expire(self) -> None:
         """End every session, as the modem does after a while."""
         self.sessions.clear()

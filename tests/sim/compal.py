@@ -119,7 +119,6 @@ class CompalSimulator(LoopbackServer):
 
     # --- control -------------------------------------------------------------
 
-
     def expire_session(self) -> None:
         """End the current session as the modem's idle timer would."""
         self.sid = None

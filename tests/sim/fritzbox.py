@@ -202,7 +202,6 @@ class FritzBoxSimulator(LoopbackServer):
         app.router.add_get("/tr064/tr64desc.xml", self._tr64)
         self.serve(app)
 
-
     def expire_sessions(self) -> None:
         """Forget every SID, as the box does after a reboot or its idle timeout."""
         self.sessions.clear()

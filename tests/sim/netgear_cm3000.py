@@ -80,7 +80,6 @@ class CM3000Simulator(LoopbackServer):
         app.router.add_post("/goform/Login", self._login)
         self.serve(app)
 
-
     def _basic_ok(self, request: web.Request) -> bool:
         header = request.headers.get("Authorization", "")
         if not header.startswith("Basic "):

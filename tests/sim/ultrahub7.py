@@ -208,7 +208,6 @@ class UltraHub7Simulator(LoopbackServer):
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         self.serve(app)
 
-
     @property
     def locked(self) -> bool:
         """Return whether logins are locked right now."""

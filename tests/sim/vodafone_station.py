@@ -243,7 +243,6 @@ class VodafoneStationSimulator(LoopbackServer):
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         self.serve(app)
 
-
     @property
     def locked(self) -> bool:
         """Return whether logins are locked right now."""

@@ -48,7 +48,8 @@ from .analyzer import ErrorBaseline, analyze
 from .drivers.base import DriverConfig
 from .drivers.demo import SLOT_SECONDS, DemoModem
 from .events import DetectorState, Event, EventType, detect
-from .storage import iso_z
+from .sources.bnetz import Campaign, DirectionVerdict, Sample, Tariff, evaluate
+from .storage import iso_z, parse_z
 
 if TYPE_CHECKING:
     from .analyzer import Analysis
@@ -558,6 +559,7 @@ def _seed_bnetz(store: HistoryStore, last_day: date, time_zone: tzinfo, seed: in
         down_avg = round(sum(m["download_mbps"] for m in measurements) / len(measurements), 2)
         up_avg = round(sum(m["upload_mbps"] for m in measurements) / len(measurements), 2)
         protocol_day = first_day + timedelta(days=BNETZ_DAYS - 1)
+        verdicts = _bnetz_verdicts(measurements, protocol_day, time_zone)
         rows.append(
             {
                 "date": protocol_day.isoformat(),
@@ -573,16 +575,39 @@ def _seed_bnetz(store: HistoryStore, last_day: date, time_zone: tzinfo, seed: in
                 "download_measured_avg": down_avg,
                 "upload_measured_avg": up_avg,
                 "measurement_count": len(measurements),
-                # The reference demo's rule: a deviation when the average misses
-                # the normally available rate.
-                "verdict_download": "deviation" if down_avg < TARIFF_DOWN[1] else "ok",
-                "verdict_upload": "deviation" if up_avg < TARIFF_UP[1] else "ok",
+                # Judged by the statutory rule, as an imported protocol is.
+                "verdict_download": verdicts["download"].verdict.value,
+                "verdict_upload": verdicts["upload"].verdict.value,
                 "measurements": json.dumps(measurements, separators=(",", ":")),
                 "source": "demo",
             }
         )
     store.insert_rows("bnetz_measurements", rows, is_demo=True)
     return len(rows)
+
+
+def _bnetz_verdicts(
+    measurements: list[dict[str, Any]], protocol_day: date, time_zone: tzinfo
+) -> dict[str, DirectionVerdict]:
+    """Judge a demo campaign by the statutory rule (the BNetzA source's own)."""
+    samples = {
+        direction: tuple(
+            Sample(m["nr"], parse_z(m["timestamp"]).astimezone(time_zone), m[f"{direction}_mbps"])
+            for m in measurements
+        )
+        for direction in ("download", "upload")
+    }
+    campaign = Campaign(
+        date=protocol_day,
+        provider=PROVIDER,
+        tariff_name=TARIFF_NAME,
+        download_tariff=Tariff(*TARIFF_DOWN),
+        upload_tariff=Tariff(*TARIFF_UP),
+        download=samples["download"],
+        upload=samples["upload"],
+        kind="demo",
+    )
+    return evaluate(campaign)
 
 
 __all__ = ["SeedReport", "is_bad_day", "seed_demo_history"]

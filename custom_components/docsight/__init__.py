@@ -5,6 +5,12 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
+from homeassistant.config_entries import (
+    SIGNAL_CONFIG_ENTRY_CHANGED,
+    ConfigEntry,
+    ConfigEntryChange,
+    ConfigEntryState,
+)
 from homeassistant.const import (
     CONF_PASSWORD,
     CONF_URL,
@@ -15,10 +21,12 @@ from homeassistant.const import (
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import dt as dt_util
 
+from .backups import async_setup_scheduled_backups
 from .const import (
     CONF_DRIVER_HINTS,
     CONF_MODEM_TYPE,
@@ -28,7 +36,13 @@ from .const import (
     DOMAIN,
     PRUNE_INTERVAL,
 )
-from .coordinator import DocsightConfigEntry, DocsightRuntimeData, ModemCoordinator
+from .coordinator import (
+    BqmCoordinator,
+    DocsightConfigEntry,
+    DocsightRuntimeData,
+    ModemCoordinator,
+    create_source_coordinators,
+)
 from .docsis.drivers import MODEM_TYPES, DriverConfig
 from .docsis.storage import StoreError
 from .history import (
@@ -122,12 +136,21 @@ async def async_setup_entry(hass: HomeAssistant, entry: DocsightConfigEntry) -> 
     )
     if modem_type.has_docsis:
         await coordinator.async_config_entry_first_refresh()
+    # Each external source (a config subentry) polls on its own; none of them
+    # can keep the modem from loading, so their first reads run afterwards.
+    sources = create_source_coordinators(hass, entry, worker, coordinator.device_key)
     entry.runtime_data = DocsightRuntimeData(
-        modem=coordinator, modem_type=modem_type, history=worker
+        modem=coordinator, modem_type=modem_type, history=worker, sources=sources
     )
+    async_setup_scheduled_backups(hass, entry)
     _remove_other_devices(hass, entry, coordinator.device_key)
-    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
     platforms_ready.set()
+    for source in sources.values():
+        entry.async_create_background_task(
+            hass, source.async_refresh(), name=f"{DOMAIN} first read {source.name}"
+        )
+    _reload_on_subentry_change(hass, entry)
 
     @callback
     def _prune_daily(_now: datetime) -> None:
@@ -140,16 +163,62 @@ async def async_setup_entry(hass: HomeAssistant, entry: DocsightConfigEntry) -> 
 
 
 def _remove_other_devices(hass: HomeAssistant, entry: DocsightConfigEntry, device_key: str) -> None:
-    """Drop devices the entry no longer has: the demo modem after a switch to a real one."""
+    """Drop devices the entry no longer has: the demo modem after a switch to a real one.
+
+    Each source subentry has a device of its own (identified by the subentry
+    id), which stays while the subentry does.
+    """
     registry = dr.async_get(hass)
+    keep = {(DOMAIN, device_key), *((DOMAIN, subentry_id) for subentry_id in entry.subentries)}
     for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
-        if (DOMAIN, device_key) not in device.identifiers:
+        if not keep & device.identifiers:
             registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: DocsightConfigEntry) -> bool:
     """Unload the platforms; the unload callbacks close the driver and the history."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    return await hass.config_entries.async_unload_platforms(entry, _platforms(entry))
+
+
+def _platforms(entry: DocsightConfigEntry) -> list[Platform]:
+    """Return the platforms of a set-up entry: the image platform only with a BQM source.
+
+    Decided from the sources set up (not the subentries now), so that an
+    unload after a subentry was added unloads exactly what was loaded.
+    """
+    sources = entry.runtime_data.sources.values()
+    if any(isinstance(source, BqmCoordinator) for source in sources):
+        return [*PLATFORMS, Platform.IMAGE]
+    return PLATFORMS
+
+
+def _subentry_config(entry: ConfigEntry) -> dict[str, tuple[str, dict[str, object]]]:
+    return {
+        subentry_id: (subentry.subentry_type, dict(subentry.data))
+        for subentry_id, subentry in entry.subentries.items()
+    }
+
+
+@callback
+def _reload_on_subentry_change(hass: HomeAssistant, entry: DocsightConfigEntry) -> None:
+    """Reload the entry when a source is added, changed or removed.
+
+    Not an update listener: those cannot coexist with the options flow's
+    automatic reload, and options changes need no second reload.
+    """
+    loaded = _subentry_config(entry)
+
+    @callback
+    def _changed(change: ConfigEntryChange, changed: ConfigEntry) -> None:
+        if (
+            changed.entry_id == entry.entry_id
+            and change is ConfigEntryChange.UPDATED
+            and changed.state is ConfigEntryState.LOADED
+            and _subentry_config(changed) != loaded
+        ):
+            hass.config_entries.async_schedule_reload(entry.entry_id)
+
+    entry.async_on_unload(async_dispatcher_connect(hass, SIGNAL_CONFIG_ENTRY_CHANGED, _changed))
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: DocsightConfigEntry) -> None:

@@ -11,19 +11,31 @@ stays, the demo's made-up history goes (on the next setup of the entry).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from homeassistant.config_entries import (
     ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
+    ConfigSubentryFlow,
     OptionsFlowWithReload,
+    SubentryFlowResult,
 )
-from homeassistant.const import CONF_NAME, CONF_PASSWORD, CONF_URL, CONF_USERNAME
+from homeassistant.const import (
+    CONF_API_TOKEN,
+    CONF_NAME,
+    CONF_PASSWORD,
+    CONF_URL,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+)
 from homeassistant.core import callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -36,10 +48,24 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
+from .backups import (
+    CONF_BACKUP_ENABLED,
+    CONF_BACKUP_INTERVAL_HOURS,
+    CONF_BACKUP_KEEP,
+    DEFAULT_BACKUP_INTERVAL_HOURS,
+    DEFAULT_BACKUP_KEEP,
+    MAX_BACKUP_INTERVAL_HOURS,
+    MAX_BACKUP_KEEP,
+    MIN_BACKUP_INTERVAL_HOURS,
+)
+from .bnetz import check_folder
 from .const import (
+    CONF_BASE_URL,
     CONF_HEALTH_HYSTERESIS,
     CONF_MODEM_TYPE,
     CONF_RETENTION_DAYS,
+    CONF_SHARE,
+    CONF_SHARE_ID,
     DEFAULT_RETENTION_DAYS,
     DEMO_MODEM,
     DOMAIN,
@@ -47,7 +73,11 @@ from .const import (
     LOGGER,
     MAX_RETENTION_DAYS,
     MIN_RETENTION_DAYS,
+    SOURCE_TIMEOUT,
+    SUBENTRY_BQM,
+    SUBENTRY_SPEEDTEST,
 )
+from .coordinator import CONF_FOLDER, SUBENTRY_BNETZ_FOLDER
 from .docsis.drivers import (
     MODEM_TYPES,
     DriverConfig,
@@ -60,6 +90,15 @@ from .docsis.drivers import (
 )
 from .docsis.model import Reading
 from .docsis.probe import detect_modem
+from .docsis.sources import (
+    SourceAuthError,
+    SourceDataError,
+    SourceError,
+    SourceNotFoundError,
+    SourceRateLimitedError,
+    bqm,
+    speedtest,
+)
 
 DEMO_TITLE = "DOCSight Demo"
 AUTO_DETECT = "auto"
@@ -117,6 +156,14 @@ class DocsightConfigFlow(ConfigFlow, domain=DOMAIN):
     def async_get_options_flow(config_entry: ConfigEntry) -> DocsightOptionsFlow:
         """Return the options flow."""
         return DocsightOptionsFlow()
+
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Return the external sources a modem entry can have."""
+        return dict(SUBENTRY_FLOWS)
 
     async def _async_test(
         self, modem_type: ModemType, data: Mapping[str, Any]
@@ -459,6 +506,9 @@ class DocsightOptionsFlow(OptionsFlowWithReload):
                 data={
                     CONF_HEALTH_HYSTERESIS: int(user_input[CONF_HEALTH_HYSTERESIS]),
                     CONF_RETENTION_DAYS: int(user_input[CONF_RETENTION_DAYS]),
+                    CONF_BACKUP_ENABLED: bool(user_input[CONF_BACKUP_ENABLED]),
+                    CONF_BACKUP_INTERVAL_HOURS: int(user_input[CONF_BACKUP_INTERVAL_HOURS]),
+                    CONF_BACKUP_KEEP: int(user_input[CONF_BACKUP_KEEP]),
                 }
             )
         options = self.config_entry.options
@@ -483,6 +533,216 @@ class DocsightOptionsFlow(OptionsFlowWithReload):
                             unit_of_measurement="d",
                         )
                     ),
+                    **_backup_options_schema(options),
                 }
             ),
         )
+
+
+def _backup_options_schema(options: Mapping[str, Any]) -> dict[vol.Marker, Any]:
+    """Return the options of scheduled backups (see backups.py)."""
+    return {
+        vol.Required(
+            CONF_BACKUP_ENABLED, default=options.get(CONF_BACKUP_ENABLED, False)
+        ): BooleanSelector(),
+        vol.Required(
+            CONF_BACKUP_INTERVAL_HOURS,
+            default=options.get(CONF_BACKUP_INTERVAL_HOURS, DEFAULT_BACKUP_INTERVAL_HOURS),
+        ): NumberSelector(
+            NumberSelectorConfig(
+                min=MIN_BACKUP_INTERVAL_HOURS,
+                max=MAX_BACKUP_INTERVAL_HOURS,
+                step=1,
+                mode=NumberSelectorMode.BOX,
+                unit_of_measurement="h",
+            )
+        ),
+        vol.Required(
+            CONF_BACKUP_KEEP, default=options.get(CONF_BACKUP_KEEP, DEFAULT_BACKUP_KEEP)
+        ): NumberSelector(
+            NumberSelectorConfig(min=1, max=MAX_BACKUP_KEEP, step=1, mode=NumberSelectorMode.BOX)
+        ),
+    }
+
+
+# -- external sources: config subentries of a modem entry ---------------------
+
+
+class SourceFlowError(Exception):
+    """A source's input is wrong in a way the form should say (``key``: the error)."""
+
+    def __init__(self, key: str) -> None:
+        """Keep the translation key of the form error."""
+        super().__init__(key)
+        self.key = key
+
+
+class SourceSubentryFlow(ConfigSubentryFlow):
+    """Add an external source to a modem: one form, tested before anything is saved.
+
+    A source type subclasses this with its form (:meth:`_schema`) and its test
+    (:meth:`_async_test`, which returns the title, unique id and data to store,
+    or raises a library ``SourceError`` or :class:`SourceFlowError`), and is
+    listed in :data:`SUBENTRY_FLOWS`.  The same source cannot be added twice.
+    """
+
+    # Form error per library error; a subclass may name its own.
+    error_keys: ClassVar[Mapping[type[SourceError], str]] = {
+        SourceAuthError: "invalid_auth",
+        SourceRateLimitedError: "rate_limited",
+        SourceNotFoundError: "not_found",
+        SourceDataError: "bad_data",
+    }
+
+    def _schema(self) -> vol.Schema:
+        """Return the form."""
+        raise NotImplementedError
+
+    async def _async_test(self, user_input: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+        """Test the input; return the subentry's title, unique id and data."""
+        raise NotImplementedError
+
+    def _unique_id(self, user_input: dict[str, Any]) -> str | None:
+        """Return the unique id the input would get, if known before testing it."""
+        return None
+
+    def _is_configured(self, unique_id: str | None) -> bool:
+        return unique_id is not None and any(
+            subentry.subentry_type == self._subentry_type and subentry.unique_id == unique_id
+            for subentry in self._get_entry().subentries.values()
+        )
+
+    def _error_key(self, err: SourceError) -> str:
+        for error_type, key in self.error_keys.items():
+            if isinstance(err, error_type):
+                return key
+        return "cannot_connect"
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Show the form; test and create the source."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            # A source already added is refused before anything is sent to it.
+            if self._is_configured(self._unique_id(user_input)):
+                return self.async_abort(reason="already_configured")
+            try:
+                async with asyncio.timeout(SOURCE_TIMEOUT):
+                    title, unique_id, data = await self._async_test(user_input)
+            except SourceFlowError as err:
+                errors["base"] = err.key
+            except SourceError as err:
+                errors["base"] = self._error_key(err)
+            except TimeoutError:
+                errors["base"] = "cannot_connect"
+            except Exception:  # noqa: BLE001 - a flow must show an error, never a traceback
+                LOGGER.exception("Unexpected error while testing a %s source", self._subentry_type)
+                errors["base"] = "unknown"
+            else:
+                if self._is_configured(unique_id):
+                    return self.async_abort(reason="already_configured")
+                return self.async_create_entry(title=title, data=data, unique_id=unique_id)
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(self._schema(), user_input or {}),
+            errors=errors,
+        )
+
+
+class SpeedtestSubentryFlow(SourceSubentryFlow):
+    """Speedtest Tracker: its address and an API token that may read results."""
+
+    error_keys: ClassVar[Mapping[type[SourceError], str]] = {
+        **SourceSubentryFlow.error_keys,
+        SourceNotFoundError: "not_speedtest_tracker",
+    }
+
+    def _schema(self) -> vol.Schema:
+        return vol.Schema(
+            {
+                vol.Required(CONF_URL): TextSelector(TextSelectorConfig(type=TextSelectorType.URL)),
+                vol.Required(CONF_API_TOKEN): TextSelector(
+                    TextSelectorConfig(type=TextSelectorType.PASSWORD)
+                ),
+                vol.Optional(CONF_VERIFY_SSL, default=True): BooleanSelector(),
+            }
+        )
+
+    @staticmethod
+    def _tracker_id(url: str) -> str | None:
+        """Return the tracker's address as its unique id (None if it is no http(s) URL)."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return None
+        return f"{parts.scheme}://{parts.netloc.lower()}{parts.path}"
+
+    def _unique_id(self, user_input: dict[str, Any]) -> str | None:
+        return self._tracker_id(str(user_input[CONF_URL]).strip().rstrip("/"))
+
+    async def _async_test(self, user_input: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+        url = str(user_input[CONF_URL]).strip().rstrip("/")
+        parts = urlsplit(url)
+        unique_id = self._tracker_id(url)
+        if unique_id is None:
+            raise SourceFlowError("invalid_url")
+        token = str(user_input[CONF_API_TOKEN]).strip()
+        verify_ssl = bool(user_input.get(CONF_VERIFY_SSL, True))
+        client = speedtest.SpeedtestTrackerClient(
+            async_get_clientsession(self.hass, verify_ssl=verify_ssl), url, token
+        )
+        await client.async_validate()
+        return (
+            f"Speedtest Tracker {parts.hostname}",
+            unique_id,
+            {CONF_URL: url, CONF_API_TOKEN: token, CONF_VERIFY_SSL: verify_ssl},
+        )
+
+
+class BqmSubentryFlow(SourceSubentryFlow):
+    """ThinkBroadband BQM: the monitor's share link (or its id); its live CSV is read once."""
+
+    error_keys: ClassVar[Mapping[type[SourceError], str]] = {
+        **SourceSubentryFlow.error_keys,
+        SourceNotFoundError: "share_not_found",
+    }
+
+    def _schema(self) -> vol.Schema:
+        return vol.Schema({vol.Required(CONF_SHARE): TextSelector()})
+
+    def _unique_id(self, user_input: dict[str, Any]) -> str | None:
+        return bqm.extract_share_id(str(user_input[CONF_SHARE]))
+
+    async def _async_test(self, user_input: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+        text = str(user_input[CONF_SHARE])
+        share_id = bqm.extract_share_id(text)
+        if share_id is None:
+            raise SourceFlowError("invalid_share")
+        base_url = bqm.base_url_of(text)
+        await bqm.BqmClient(async_get_clientsession(self.hass), share_id, base_url).async_validate()
+        return (
+            f"ThinkBroadband BQM {share_id[:8]}",
+            share_id,
+            {CONF_SHARE_ID: share_id, CONF_BASE_URL: base_url},
+        )
+
+
+class BnetzFolderSubentryFlow(SourceSubentryFlow):
+    """A folder of BNetzA protocols to watch: it must be allowed and exist."""
+
+    def _schema(self) -> vol.Schema:
+        return vol.Schema({vol.Required(CONF_FOLDER): TextSelector()})
+
+    async def _async_test(self, user_input: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+        folder = await self.hass.async_add_executor_job(
+            check_folder, self.hass, str(user_input[CONF_FOLDER])
+        )
+        if isinstance(folder, str):
+            raise SourceFlowError(folder)
+        return f"BNetzA folder {folder.name}", str(folder), {CONF_FOLDER: str(folder)}
+
+
+# Subentry type -> its flow.  A new source adds its flow class here.
+SUBENTRY_FLOWS: dict[str, type[ConfigSubentryFlow]] = {
+    SUBENTRY_SPEEDTEST: SpeedtestSubentryFlow,
+    SUBENTRY_BQM: BqmSubentryFlow,
+    SUBENTRY_BNETZ_FOLDER: BnetzFolderSubentryFlow,
+}

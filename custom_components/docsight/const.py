@@ -32,3 +32,21 @@ PRUNE_INTERVAL: Final = timedelta(days=1)
 # A fresh demo entry gets this much history, seeded in the background.
 DEMO_HISTORY_DAYS: Final = 270
 DEMO_HISTORY_SEED: Final = 0
+
+# External sources, each added to a modem entry as a config subentry of its type.
+SUBENTRY_SPEEDTEST: Final = "speedtest_tracker"
+SUBENTRY_BQM: Final = "bqm"
+CONF_SHARE: Final = "share"
+CONF_SHARE_ID: Final = "share_id"
+CONF_BASE_URL: Final = "base_url"
+# Longest one read of a source may take (a first backfill reads up to 20 pages).
+SOURCE_TIMEOUT: Final = 120
+# Speedtest Tracker: as often as the modem (the reference polls every 300 s).
+SPEEDTEST_INTERVAL: Final = timedelta(seconds=300)
+# BQM: once a day for yesterday, at 02:00 local plus a spread of up to two
+# hours per share (never before 00:30, when yesterday's file is complete); a
+# failed read is retried after this (plus the backoff penalty).
+BQM_COLLECT_AFTER: Final = timedelta(hours=2)
+BQM_SPREAD_MINUTES: Final = 120
+BQM_EARLIEST: Final = timedelta(minutes=30)
+BQM_RETRY_INTERVAL: Final = timedelta(minutes=30)

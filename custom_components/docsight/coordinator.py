@@ -9,12 +9,15 @@ Every successful poll goes into the entry's history store as well.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+import hashlib
+from pathlib import Path
+import sqlite3
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import CONF_URL
+from homeassistant.config_entries import ConfigEntry, ConfigSubentry
+from homeassistant.const import CONF_API_TOKEN, CONF_URL, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
@@ -22,18 +25,29 @@ from homeassistant.exceptions import (
     ServiceValidationError,
 )
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
-from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from .const import (
+    BQM_COLLECT_AFTER,
+    BQM_EARLIEST,
+    BQM_RETRY_INTERVAL,
+    BQM_SPREAD_MINUTES,
+    CONF_BASE_URL,
     CONF_DRIVER_HINTS,
     CONF_HEALTH_HYSTERESIS,
+    CONF_SHARE_ID,
     DEMO_MODEM,
     DOMAIN,
     LOGGER,
     MIN_MANUAL_POLL_GAP,
     POLL_TIMEOUT,
+    SOURCE_TIMEOUT,
+    SPEEDTEST_INTERVAL,
+    SUBENTRY_BQM,
+    SUBENTRY_SPEEDTEST,
 )
 from .docsis.analyzer import Analysis, ErrorBaseline, analyze
 from .docsis.backoff import Backoff, stable_boot_time
@@ -49,8 +63,21 @@ from .docsis.drivers import (
 from .docsis.drivers.generic import MODEL as GENERIC_MODEL
 from .docsis.events import DetectorRules, DetectorState, Event, EventType, detect
 from .docsis.serialize import error_baseline_from_json, error_baseline_to_json, iso_z, parse_time
-from .docsis.storage import HistoryStore
+from .docsis.sources import (
+    SourceAuthError,
+    SourceDataError,
+    SourceError,
+    SourceNotFoundError,
+    SourceRateLimitedError,
+    bnetz,
+    bqm,
+    speedtest,
+)
+from .docsis.storage import HistoryStore, SnapshotSummary, StoreError
 from .history import HistoryWorker
+
+if TYPE_CHECKING:
+    from .backups import BackupScheduler
 
 # Where the error-counter baseline is kept in the history store.
 ERROR_STATE_KEY = "error_counters"
@@ -73,12 +100,59 @@ class DocsightRuntimeData:
     modem: ModemCoordinator
     modem_type: ModemType
     history: HistoryWorker
+    # One coordinator per external source (config subentry id -> coordinator).
+    sources: dict[str, SourceCoordinator[Any]] = field(default_factory=dict)
+    # Scheduled backups, when the options enable them (backups.py).
+    backups: BackupScheduler | None = None
 
 
 type DocsightConfigEntry = ConfigEntry[DocsightRuntimeData]
 
 
-class ModemCoordinator(DataUpdateCoordinator[ModemData]):
+class BackoffCoordinator[DataT](DataUpdateCoordinator[DataT]):
+    """A poller with the reference's backoff, shared by the modem and every source.
+
+    After the n-th failure in a row the next poll waits the interval plus
+    30 s x 2^(n-1), at most an hour more (:class:`.docsis.backoff.Backoff`);
+    a success restores the interval.  Subclasses set ``poll_interval``,
+    ``backoff`` and the ``last_*`` fields in their ``__init__``.
+    """
+
+    config_entry: DocsightConfigEntry
+    poll_interval: timedelta
+    backoff: Backoff
+    last_poll: datetime | None
+    last_success: datetime | None
+    last_error: str | None
+
+    def _interval_after_failure(self, err: BaseException, penalty: float) -> timedelta:
+        """Return how long to wait after a failure (a daily source may wait for its hour)."""
+        return self.poll_interval + timedelta(seconds=penalty)
+
+    def _interval_after_success(self) -> timedelta:
+        """Return how long to wait after a success."""
+        return self.poll_interval
+
+    def _record_failure(self, now: datetime, err: BaseException) -> None:
+        penalty = self.backoff.record_failure(now)
+        self.last_error = str(err) or type(err).__name__
+        self.update_interval = self._interval_after_failure(err, penalty)
+        LOGGER.debug(
+            "%s: failure %d (%s), next poll in %s",
+            self.name,
+            self.backoff.failures,
+            self.last_error,
+            self.update_interval,
+        )
+
+    def _record_success(self, now: datetime) -> None:
+        self.backoff.record_success()
+        self.last_success = now
+        self.last_error = None
+        self.update_interval = self._interval_after_success()
+
+
+class ModemCoordinator(BackoffCoordinator[ModemData]):
     """Polls one modem at a fixed interval, with exponential backoff on failure."""
 
     config_entry: DocsightConfigEntry
@@ -271,18 +345,6 @@ class ModemCoordinator(DataUpdateCoordinator[ModemData]):
             self._history_failing = False
             LOGGER.info("%s: polls are stored in the history again", self.name)
 
-    def _record_failure(self, now: datetime, err: BaseException) -> None:
-        penalty = self.backoff.record_failure(now)
-        self.last_error = str(err) or type(err).__name__
-        self.update_interval = self.poll_interval + timedelta(seconds=penalty)
-        LOGGER.debug(
-            "%s: failure %d (%s), next poll in %s",
-            self.name,
-            self.backoff.failures,
-            self.last_error,
-            self.update_interval,
-        )
-
     def _remember_driver_hints(self) -> None:
         """Store what the driver learned (a firmware variant) once it changes."""
         hints = self.driver.remember()
@@ -320,10 +382,7 @@ class ModemCoordinator(DataUpdateCoordinator[ModemData]):
     def _record_success(self, now: datetime) -> None:
         if self.backoff.failures:
             ir.async_delete_issue(self.hass, DOMAIN, self._lockout_issue_id)
-        self.backoff.record_success()
-        self.last_success = now
-        self.last_error = None
-        self.update_interval = self.poll_interval
+        super()._record_success(now)
 
     def _update_device_firmware(self, firmware: str | None) -> None:
         registry = dr.async_get(self.hass)
@@ -395,3 +454,403 @@ def _failure_key(err: BaseException) -> str:
 
 def _iso(when: datetime | None) -> str | None:
     return when.isoformat() if when else None
+
+
+# -- external sources ----------------------------------------------------------
+
+
+def _client_session(hass: HomeAssistant, verify_ssl: bool = True) -> Any:
+    """Return Home Assistant's shared aiohttp session.
+
+    Imported here, not at the top: aiohttp_client pulls in zeroconf and costs
+    the library's command line (which imports this package) over a second.
+    """
+    from homeassistant.helpers.aiohttp_client import async_get_clientsession  # noqa: PLC0415
+
+    return async_get_clientsession(hass, verify_ssl=verify_ssl)
+
+
+def source_failure_key(err: BaseException) -> str:
+    """Return the translation key of why a source could not be read."""
+    if isinstance(err, SourceAuthError):
+        return "source_invalid_auth"
+    if isinstance(err, SourceRateLimitedError):
+        return "source_rate_limited"
+    if isinstance(err, SourceNotFoundError):
+        return "source_not_found"
+    if isinstance(err, TimeoutError):
+        return "source_timeout"
+    if isinstance(err, (StoreError, sqlite3.Error)):
+        return "source_store_failed"
+    if isinstance(err, SourceDataError):
+        return "source_bad_data"
+    return "source_cannot_connect"
+
+
+class SourceCoordinator[DataT](BackoffCoordinator[DataT]):
+    """One external source of an entry (a config subentry): own schedule, the modem's backoff.
+
+    Each source is a device of its own, linked to the modem's, so that its
+    entities can be added and removed with the subentry.  Subclasses set the
+    class attributes and implement :meth:`_async_fetch`; a library
+    ``SourceError`` (or a timeout, or a failing history write) is a failed
+    poll: backoff, entities unavailable, and nothing stored.
+    """
+
+    source_type: ClassVar[str]
+    interval: ClassVar[timedelta]
+    model: ClassVar[str]
+    manufacturer: ClassVar[str | None] = None
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: DocsightConfigEntry,
+        subentry: ConfigSubentry,
+        history: HistoryWorker,
+        *,
+        modem_device_key: str,
+    ) -> None:
+        """Set up the schedule; nothing is fetched until the first refresh."""
+        self.poll_interval = self.interval
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} {entry.title} {subentry.title}",
+            update_interval=self.poll_interval,
+            always_update=False,
+        )
+        self.subentry = subentry
+        self.history = history
+        self.modem_device_key = modem_device_key
+        self.backoff = Backoff()
+        self.last_poll = None
+        self.last_success = None
+        self.last_error = None
+        self._lock = asyncio.Lock()
+        self._polls = 0
+
+    @property
+    def source_key(self) -> str:
+        """Return what this source's rows are stored under.
+
+        The subentry's unique id (the tracker's address, the share id), so a
+        source removed and added again finds its rows and stores none twice.
+        """
+        return self.subentry.unique_id or self.subentry.subentry_id
+
+    @property
+    def device_info(self) -> DeviceInfo:
+        """Return the source's own device, linked to the modem's."""
+        return DeviceInfo(
+            identifiers={(DOMAIN, self.subentry.subentry_id)},
+            name=self.subentry.title,
+            manufacturer=self.manufacturer,
+            model=self.model,
+            entry_type=DeviceEntryType.SERVICE,
+            via_device=(DOMAIN, self.modem_device_key),
+        )
+
+    async def _async_fetch(self) -> DataT:
+        """Read the source, store what is new, return what the entities show."""
+        raise NotImplementedError
+
+    async def _async_update_data(self) -> DataT:
+        async with self._lock:
+            now = dt_util.utcnow()
+            self.last_poll = now
+            try:
+                async with asyncio.timeout(SOURCE_TIMEOUT):
+                    data = await self._async_fetch()
+            except (SourceError, TimeoutError, StoreError, sqlite3.Error) as err:
+                self._record_failure(now, err)
+                raise UpdateFailed(
+                    translation_domain=DOMAIN,
+                    translation_key=source_failure_key(err),
+                    translation_placeholders={
+                        "source": self.subentry.title,
+                        "error": str(err) or type(err).__name__,
+                    },
+                ) from err
+            self._polls += 1
+            self._record_success(now)
+            return data
+
+    def status(self) -> dict[str, Any]:
+        """Return the poller state, in the form the modem's status has."""
+        now = dt_util.utcnow()
+        penalty = self.backoff.penalty_seconds(now)
+        interval = self.update_interval or self.poll_interval
+        next_poll = self.last_poll + interval if self.last_poll else None
+        return {
+            "name": self.source_type,
+            "title": self.subentry.title,
+            "enabled": True,
+            "polling": self._lock.locked(),
+            "consecutive_failures": self.backoff.failures,
+            "penalty_seconds": penalty,
+            "poll_interval": self.poll_interval.total_seconds(),
+            "effective_interval": interval.total_seconds(),
+            "last_poll": _iso(self.last_poll),
+            "last_success": _iso(self.last_success),
+            "next_poll": _iso(next_poll),
+            "polls": self._polls,
+            "last_error": self.last_error,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SpeedtestData:
+    """The newest stored speed test of a source and the line's state when it ran."""
+
+    latest: speedtest.SpeedtestResult | None
+    snapshot: SnapshotSummary | None
+    stored: int
+    imported: int
+    reset: speedtest.ResetKind | None
+
+
+def _speedtest_view(
+    store: HistoryStore, source: str
+) -> tuple[speedtest.StoredSpeedtest | None, SnapshotSummary | None, int]:
+    """Read what the entities show (on the store's thread)."""
+    latest = speedtest.latest_result(store, source)
+    snapshot = speedtest.closest_snapshot(store, latest.result.timestamp) if latest else None
+    return latest, snapshot, speedtest.result_count(store, source)
+
+
+class SpeedtestCoordinator(SourceCoordinator[SpeedtestData]):
+    """Speedtest Tracker: backfill once, then only new results, every five minutes."""
+
+    source_type = SUBENTRY_SPEEDTEST
+    interval = SPEEDTEST_INTERVAL
+    model = "Speedtest Tracker"
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: DocsightConfigEntry,
+        subentry: ConfigSubentry,
+        history: HistoryWorker,
+        *,
+        modem_device_key: str,
+    ) -> None:
+        """Build the client on Home Assistant's shared session."""
+        super().__init__(hass, entry, subentry, history, modem_device_key=modem_device_key)
+        self.client = speedtest.SpeedtestTrackerClient(
+            _client_session(hass, subentry.data.get(CONF_VERIFY_SSL, True)),
+            subentry.data[CONF_URL],
+            subentry.data[CONF_API_TOKEN],
+        )
+        self._reset_seen: speedtest.ResetKind | None = None
+
+    async def _async_fetch(self) -> SpeedtestData:
+        newest = await self.history.run(speedtest.newest_ref, self.source_key)
+        outcome = await self.client.async_fetch_new(newest)
+        if outcome.reset is not None and outcome.reset is not self._reset_seen:
+            LOGGER.warning(
+                "%s: %s; the stored results are kept%s",
+                self.subentry.title,
+                "the tracker has no results any more (wiped)"
+                if outcome.reset is speedtest.ResetKind.WIPED
+                else "the tracker's result ids started again (its database was reset)",
+                "" if outcome.reset is speedtest.ResetKind.WIPED else ", its new ones are added",
+            )
+        self._reset_seen = outcome.reset
+        imported = 0
+        if outcome.results:
+            imported = await self.history.run(
+                speedtest.insert_results, self.source_key, outcome.results
+            )
+            LOGGER.debug("%s: stored %d new speed tests", self.subentry.title, imported)
+        latest, snapshot, stored = await self.history.run(_speedtest_view, self.source_key)
+        return SpeedtestData(
+            latest=latest.result if latest else None,
+            snapshot=snapshot,
+            stored=stored,
+            imported=imported,
+            reset=outcome.reset,
+        )
+
+    async def async_run_test(self) -> None:
+        """Ask the tracker to run a test now (a button); its result comes with a later poll."""
+        try:
+            async with asyncio.timeout(SOURCE_TIMEOUT):
+                await self.client.async_run_test()
+        except SourceRateLimitedError as err:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN, translation_key="speedtest_run_too_soon"
+            ) from err
+        except SourceAuthError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="speedtest_run_forbidden"
+            ) from err
+        except (SourceError, TimeoutError) as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="speedtest_run_failed",
+                translation_placeholders={"error": str(err) or type(err).__name__},
+            ) from err
+
+
+@dataclass(frozen=True, slots=True)
+class BqmData:
+    """The newest stored BQM day of a share, with its graph."""
+
+    latest: bqm.StoredBqmDay | None
+    stored: int
+
+
+class BqmCoordinator(SourceCoordinator[BqmData]):
+    """ThinkBroadband BQM: yesterday's CSV and graph, once a day after midnight.
+
+    Polite by design: one read a day at this share's own time (02:00 plus a
+    spread derived from the share id), a day already stored is never fetched
+    again, and a 403 or 429 stops everything until the next day's time.
+    """
+
+    source_type = SUBENTRY_BQM
+    interval = BQM_RETRY_INTERVAL
+    model = "Broadband Quality Monitor"
+    manufacturer = "ThinkBroadband"
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: DocsightConfigEntry,
+        subentry: ConfigSubentry,
+        history: HistoryWorker,
+        *,
+        modem_device_key: str,
+    ) -> None:
+        """Build the client on Home Assistant's shared session."""
+        super().__init__(hass, entry, subentry, history, modem_device_key=modem_device_key)
+        share_id: str = subentry.data[CONF_SHARE_ID]
+        self.client = bqm.BqmClient(
+            _client_session(hass),
+            share_id,
+            subentry.data.get(CONF_BASE_URL) or bqm.DEFAULT_BASE_URL,
+        )
+        spread = int(hashlib.sha256(share_id.encode()).hexdigest(), 16) % BQM_SPREAD_MINUTES
+        self.collect_after = BQM_COLLECT_AFTER + timedelta(minutes=spread)
+
+    def next_collect(self, now: datetime) -> datetime:
+        """Return this share's next daily collection time after ``now`` (local clock)."""
+        local = dt_util.as_local(now)
+        for day in (local.date(), local.date() + timedelta(days=1)):
+            when = dt_util.start_of_local_day(day) + self.collect_after
+            if when > local:
+                return when
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _until_next_collect(self) -> timedelta:
+        now = dt_util.utcnow()
+        return self.next_collect(now) - now
+
+    def _interval_after_success(self) -> timedelta:
+        return self._until_next_collect()
+
+    def _interval_after_failure(self, err: BaseException, penalty: float) -> timedelta:
+        if isinstance(err, SourceRateLimitedError):
+            return self._until_next_collect()
+        return super()._interval_after_failure(err, penalty)
+
+    async def _async_fetch(self) -> BqmData:
+        local = dt_util.now()
+        yesterday: date = local.date() - timedelta(days=1)
+        midnight = dt_util.start_of_local_day(local.date())
+        if local >= midnight + BQM_EARLIEST and not await self.history.run(
+            bqm.has_day, self.source_key, yesterday
+        ):
+            day, image = await self.client.async_fetch_day(yesterday)
+            await self.history.run(bqm.save_day, self.source_key, day, image)
+            LOGGER.debug("%s: stored BQM day %s", self.subentry.title, yesterday)
+        latest = await self.history.run(bqm.latest_day, self.source_key)
+        stored = await self.history.run(bqm.day_count, self.source_key)
+        return BqmData(latest=latest, stored=stored)
+
+
+# Subentry type -> coordinator class.  A new source adds its class here.
+# -- BNetzA watched folder ------------------------------------------------------
+
+SUBENTRY_BNETZ_FOLDER = "bnetz_folder"
+CONF_FOLDER = "folder"
+BNETZ_SCAN_INTERVAL = timedelta(seconds=300)
+
+
+def bnetz_signal(entry_id: str) -> str:
+    """Return the dispatcher signal sent when an entry has stored a new BNetzA campaign."""
+    return f"{DOMAIN}_bnetz_imported_{entry_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class BnetzFolderData:
+    """What the last scan of a watched folder did."""
+
+    imported: tuple[str, ...]
+    failed: tuple[str, ...]
+
+
+class BnetzFolderCoordinator(SourceCoordinator[BnetzFolderData]):
+    """A folder of BNetzA protocols: new files imported, then moved to processed/ or failed/."""
+
+    source_type = SUBENTRY_BNETZ_FOLDER
+    interval = BNETZ_SCAN_INTERVAL
+    model = "BNetzA folder"
+
+    async def _async_fetch(self) -> BnetzFolderData:
+        folder = Path(self.subentry.data[CONF_FOLDER])
+        try:
+            report = await self.history.run(
+                bnetz.scan_folder, folder, dt_util.get_default_time_zone()
+            )
+        except OSError as err:
+            raise SourceNotFoundError(f"{folder}: {err.strerror or err}") from err
+        for stored in report.imported:
+            LOGGER.info(
+                "%s: imported the campaign of %s (download %s, upload %s)",
+                self.subentry.title,
+                stored.campaign.date,
+                stored.verdicts["download"].verdict.value,
+                stored.verdicts["upload"].verdict.value,
+            )
+        for name, error in report.failed:
+            LOGGER.warning(
+                "%s: %s not imported, moved to %s/: %s",
+                self.subentry.title,
+                name,
+                bnetz.FAILED_DIR,
+                error,
+            )
+        for name, os_error in report.not_moved:
+            LOGGER.warning("%s: cannot move %s: %s", self.subentry.title, name, os_error)
+        if report.imported:
+            async_dispatcher_send(self.hass, bnetz_signal(self.config_entry.entry_id))
+        return BnetzFolderData(
+            imported=tuple(stored.campaign.date.isoformat() for stored in report.imported),
+            failed=tuple(name for name, _ in report.failed),
+        )
+
+
+SOURCE_COORDINATORS: dict[str, type[SourceCoordinator[Any]]] = {
+    SUBENTRY_SPEEDTEST: SpeedtestCoordinator,
+    SUBENTRY_BQM: BqmCoordinator,
+    SUBENTRY_BNETZ_FOLDER: BnetzFolderCoordinator,
+}
+
+
+def create_source_coordinators(
+    hass: HomeAssistant,
+    entry: DocsightConfigEntry,
+    history: HistoryWorker,
+    modem_device_key: str,
+) -> dict[str, SourceCoordinator[Any]]:
+    """Return a coordinator for every source subentry of the entry."""
+    return {
+        subentry_id: SOURCE_COORDINATORS[subentry.subentry_type](
+            hass, entry, subentry, history, modem_device_key=modem_device_key
+        )
+        for subentry_id, subentry in entry.subentries.items()
+        if subentry.subentry_type in SOURCE_COORDINATORS
+    }

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .coordinator import ModemCoordinator
+from .coordinator import ModemCoordinator, SourceCoordinator
 
 
 class DocsightEntity(CoordinatorEntity[ModemCoordinator]):
@@ -17,3 +19,20 @@ class DocsightEntity(CoordinatorEntity[ModemCoordinator]):
         super().__init__(coordinator)
         self._attr_unique_id = f"{coordinator.device_key}_{key}"
         self._attr_device_info = coordinator.device_info
+
+
+class DocsightSourceEntity[CoordinatorT: SourceCoordinator[Any]](CoordinatorEntity[CoordinatorT]):
+    """An entity of an external source (a config subentry), on the source's own device."""
+
+    _attr_has_entity_name = True
+
+    def __init__(self, coordinator: CoordinatorT, key: str) -> None:
+        """Give the entity its unique id (subentry id + ``key``) and device."""
+        super().__init__(coordinator)
+        self._attr_unique_id = f"{coordinator.subentry.subentry_id}_{key}"
+        self._attr_device_info = coordinator.device_info
+
+    @property
+    def available(self) -> bool:
+        """Return False until the source has been read once, and while it fails."""
+        return super().available and self.coordinator.data is not None

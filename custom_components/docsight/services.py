@@ -134,7 +134,10 @@ def entry_status(entry: DocsightConfigEntry) -> dict[str, Any]:
         "entry_id": entry.entry_id,
         "title": entry.title,
         "modem_type": entry.runtime_data.modem_type.key,
-        "collectors": [entry.runtime_data.modem.status()],
+        "collectors": [
+            entry.runtime_data.modem.status(),
+            *(source.status() for source in entry.runtime_data.sources.values()),
+        ],
     }
 
 
@@ -246,6 +249,15 @@ async def _async_acknowledge_events(call: ServiceCall) -> ServiceResponse:
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the integration's service actions."""
+    from .backups import async_setup_backup_services  # noqa: PLC0415 - it imports this module
+    from .bnetz import async_setup_bnetz_services  # noqa: PLC0415 - it imports this module
+    from .journal import async_setup_journal_services  # noqa: PLC0415 - it imports this module
+    from .reports import async_setup_reports  # noqa: PLC0415 - it imports this module
+
+    async_setup_journal_services(hass)
+    async_setup_backup_services(hass)
+    async_setup_reports(hass)
+    async_setup_bnetz_services(hass)
     hass.services.async_register(DOMAIN, SERVICE_POLL_NOW, _async_poll_now, schema=POLL_NOW_SCHEMA)
     hass.services.async_register(
         DOMAIN,

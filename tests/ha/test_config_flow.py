@@ -35,13 +35,12 @@ from custom_components.docsight.docsis.drivers import MODEM_TYPES, ModemConnecti
 from custom_components.docsight.docsis.drivers.demo import DemoModem
 from custom_components.docsight.docsis.drivers.json_http import JsonHttpModem
 from custom_components.docsight.docsis.model import DeviceInfo
+from tests.sim.loopback import HOST, unused_port
 
 from .jsonmodem import (
-    HOST,
     JsonModemSimulator,
     Mode,
     json_modem_fixture,  # noqa: F401 - the json_modem fixture
-    unused_port,
 )
 
 STRINGS = json.loads(
@@ -651,7 +650,13 @@ async def test_options_store_hysteresis_retention_and_reload(
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "init"
     _assert_translated(result, "options")
-    assert _defaults(result) == {CONF_HEALTH_HYSTERESIS: 0, CONF_RETENTION_DAYS: 365}
+    assert _defaults(result) == {
+        CONF_HEALTH_HYSTERESIS: 0,
+        CONF_RETENTION_DAYS: 365,
+        "backup_enabled": False,
+        "backup_interval_hours": 24,
+        "backup_keep": 5,
+    }
     retention = result["data_schema"].schema[CONF_RETENTION_DAYS].config
     assert (retention["min"], retention["max"]) == (30, 3650)
     assert set(_defaults(result)) <= STRINGS["options"]["step"]["init"]["data"].keys()
@@ -662,7 +667,13 @@ async def test_options_store_hysteresis_retention_and_reload(
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert loaded_demo.options == {CONF_HEALTH_HYSTERESIS: 3, CONF_RETENTION_DAYS: 90}
+    assert loaded_demo.options == {
+        CONF_HEALTH_HYSTERESIS: 3,
+        CONF_RETENTION_DAYS: 90,
+        "backup_enabled": False,
+        "backup_interval_hours": 24,
+        "backup_keep": 5,
+    }
     assert type(loaded_demo.options[CONF_HEALTH_HYSTERESIS]) is int
     assert type(loaded_demo.options[CONF_RETENTION_DAYS]) is int
     assert loaded_demo.state is ConfigEntryState.LOADED
@@ -672,7 +683,13 @@ async def test_options_store_hysteresis_retention_and_reload(
 
     # The form shows the stored values the next time.
     result = await hass.config_entries.options.async_init(loaded_demo.entry_id)
-    assert _defaults(result) == {CONF_HEALTH_HYSTERESIS: 3, CONF_RETENTION_DAYS: 90}
+    assert _defaults(result) == {
+        CONF_HEALTH_HYSTERESIS: 3,
+        CONF_RETENTION_DAYS: 90,
+        "backup_enabled": False,
+        "backup_interval_hours": 24,
+        "backup_keep": 5,
+    }
     hass.config_entries.options.async_abort(result["flow_id"])
 
 

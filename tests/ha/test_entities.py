@@ -15,6 +15,11 @@ from custom_components.docsight.docsis.model import Direction
 
 ENABLED = {
     "binary_sensor.docsight_demo_line_problem",
+    "sensor.docsight_demo_bnetza_campaign",
+    "sensor.docsight_demo_bnetza_download_verdict",
+    "sensor.docsight_demo_bnetza_upload_verdict",
+    "sensor.docsight_demo_bnetza_download_average",
+    "sensor.docsight_demo_bnetza_upload_average",
     "button.docsight_demo_poll_now",
     "event.docsight_demo_line_event",
     "sensor.docsight_demo_line_health",

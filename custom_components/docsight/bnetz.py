@@ -40,7 +40,7 @@ from .docsis.sources.bnetz import (
     stored_campaign_to_json,
 )
 from .docsis.storage import StoreError
-from .services import ATTR_CONFIG_ENTRY, get_loaded_entry
+from .services import ATTR_CONFIG_ENTRY, allowed_path, get_loaded_entry
 
 SERVICE_IMPORT_BNETZ = "import_bnetz"
 ATTR_PATH = "path"
@@ -65,33 +65,17 @@ def _error(err: BnetzImportError) -> ServiceValidationError:
     )
 
 
-def _allowed(hass: HomeAssistant, raw: str) -> Path | None:
-    """Return the resolved file if it lies in an allowed folder (blocking)."""
-    path = Path(raw).expanduser()
-    if not path.is_absolute():
-        return None
-    resolved = path.resolve()
-    if hass.config.is_allowed_path(str(resolved)):
-        return resolved
-    own = import_folder(hass).resolve()
-    return resolved if resolved.is_relative_to(own) else None
-
-
 def check_folder(hass: HomeAssistant, raw: str) -> Path | str:
     """Return a folder that may be watched, or the form error why not (blocking).
 
     The integration's own import folder is created on demand; any other folder
     must exist and lie in ``allowlist_external_dirs``.
     """
-    path = Path(raw.strip()).expanduser()
-    if not path.is_absolute():
+    resolved = allowed_path(hass, raw, import_folder(hass))
+    if resolved is None:
         return "folder_not_allowed"
-    resolved = path.resolve()
-    own = import_folder(hass).resolve()
-    if resolved == own:
+    if resolved == import_folder(hass).resolve():
         resolved.mkdir(parents=True, exist_ok=True)
-    if not resolved.is_relative_to(own) and not hass.config.is_allowed_path(str(resolved)):
-        return "folder_not_allowed"
     if not resolved.is_dir():
         return "folder_not_found"
     return resolved
@@ -105,7 +89,7 @@ async def async_import_file(
     Nothing is stored unless the whole campaign is: the file is parsed first
     (in the executor), then stored in one transaction.
     """
-    path = await hass.async_add_executor_job(_allowed, hass, raw_path)
+    path = await hass.async_add_executor_job(allowed_path, hass, raw_path, import_folder(hass))
     if path is None:
         raise ServiceValidationError(
             translation_domain=DOMAIN,

@@ -33,7 +33,7 @@ from .const import DOMAIN
 from .coordinator import DocsightConfigEntry
 from .docsis import journal
 from .docsis.journal import INCIDENT_STATUSES, JournalError
-from .services import ATTR_CONFIG_ENTRY, get_loaded_entry
+from .services import ATTR_CONFIG_ENTRY, allowed_path, get_loaded_entry
 
 SERVICE_JOURNAL_CREATE_ENTRY: Final = "journal_create_entry"
 SERVICE_JOURNAL_UPDATE_ENTRY: Final = "journal_update_entry"
@@ -204,20 +204,12 @@ def read_allowed_file(hass: HomeAssistant, path: str, limit: int) -> tuple[str, 
     ``..`` nor a link leads out of the allowed folders.  Returns the file's
     name and bytes; refuses files larger than ``limit`` before reading them.
     """
-    try:
-        resolved = Path(path).resolve(strict=True)
-    except (OSError, RuntimeError):
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="file_not_found",
-            translation_placeholders={"path": path},
-        ) from None
-    own = import_folder(hass).resolve()
-    if not (resolved.is_relative_to(own) or hass.config.is_allowed_path(str(resolved))):
+    resolved = allowed_path(hass, path, import_folder(hass))
+    if resolved is None:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="path_not_allowed",
-            translation_placeholders={"path": path, "folder": str(own)},
+            translation_placeholders={"path": path, "folder": str(import_folder(hass))},
         )
     if not resolved.is_file():
         raise ServiceValidationError(

@@ -46,7 +46,7 @@ from .docsis.reports import (
     llm_export,
     resolve_language,
 )
-from .services import ATTR_CONFIG_ENTRY, MAX_SPAN, get_loaded_entry
+from .services import ATTR_CONFIG_ENTRY, MAX_SPAN, get_loaded_entry, time_range
 
 SERVICE_GENERATE_REPORT = "generate_report"
 SERVICE_GENERATE_INCIDENT_REPORT = "generate_incident_report"
@@ -110,25 +110,7 @@ def _period(data: dict[str, Any]) -> tuple[datetime, datetime]:
     """Return the call's [start, end) in UTC: a start, or ``days`` (30) up to the end (now)."""
     if "start" in data and "days" in data:
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="start_or_days")
-    # "Up to now" includes a poll stored this very second (the end is exclusive).
-    end = dt_util.as_utc(data["end"]) if "end" in data else dt_util.utcnow() + timedelta(seconds=1)
-    if "start" in data:
-        start = dt_util.as_utc(data["start"])
-    else:
-        start = end - timedelta(days=data.get("days", DEFAULT_DAYS))
-    if start >= end:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="invalid_time_range",
-            translation_placeholders={"start": start.isoformat(), "end": end.isoformat()},
-        )
-    if end - start > MAX_SPAN:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="time_range_too_long",
-            translation_placeholders={"days": str(MAX_SPAN.days)},
-        )
-    return start, end
+    return time_range(data, timedelta(days=data.get("days", DEFAULT_DAYS)))
 
 
 def _language(hass: HomeAssistant, data: dict[str, Any]) -> str:

@@ -8,6 +8,7 @@ the entry's history thread and return plain JSON-able data.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
@@ -128,6 +129,22 @@ def get_loaded_entry(hass: HomeAssistant, entry_id: str) -> DocsightConfigEntry:
     return entry
 
 
+def allowed_path(hass: HomeAssistant, raw: str, own_folder: Path) -> Path | None:
+    """Return ``raw`` resolved if it lies in ``own_folder`` or an allowlisted folder (blocking).
+
+    Resolving first (following links, folding ``..``) is what keeps a link or
+    a ``..`` from leading out of the allowed folders; relative paths are
+    refused, since what they mean depends on the working directory.
+    """
+    path = Path(raw.strip()).expanduser()
+    if not path.is_absolute():
+        return None
+    resolved = path.resolve()
+    if resolved.is_relative_to(own_folder.resolve()) or hass.config.is_allowed_path(str(resolved)):
+        return resolved
+    return None
+
+
 def entry_status(entry: DocsightConfigEntry) -> dict[str, Any]:
     """Return one entry's pollers and their backoff state."""
     return {
@@ -154,7 +171,7 @@ async def _async_get_status(call: ServiceCall) -> ServiceResponse:
     return {"entries": [entry_status(entry) for entry in entries]}
 
 
-def _time_range(data: dict[str, Any], default_span: timedelta) -> tuple[datetime, datetime]:
+def time_range(data: dict[str, Any], default_span: timedelta) -> tuple[datetime, datetime]:
     """Return the call's [start, end) in UTC: given times, else the span up to now.
 
     A time without a zone is taken in Home Assistant's time zone.
@@ -181,7 +198,7 @@ def _time_range(data: dict[str, Any], default_span: timedelta) -> tuple[datetime
 async def _async_get_trends(call: ServiceCall) -> ServiceResponse:
     entry = get_loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY])
     span, default_bucket = TREND_RANGES[call.data["range"]]
-    start, end = _time_range(call.data, span)
+    start, end = time_range(call.data, span)
     bucket = call.data.get("bucket", default_bucket)
     points = await entry.runtime_data.history.run(
         HistoryStore.trends, start, end, bucket, dt_util.get_default_time_zone()
@@ -196,7 +213,7 @@ async def _async_get_trends(call: ServiceCall) -> ServiceResponse:
 
 async def _async_list_snapshots(call: ServiceCall) -> ServiceResponse:
     entry = get_loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY])
-    start, end = _time_range(call.data, timedelta(days=1))
+    start, end = time_range(call.data, timedelta(days=1))
     snapshots = await entry.runtime_data.history.run(
         HistoryStore.snapshots, start, end, limit=call.data["limit"]
     )
@@ -218,7 +235,7 @@ async def _async_get_snapshot(call: ServiceCall) -> ServiceResponse:
 
 async def _async_list_events(call: ServiceCall) -> ServiceResponse:
     entry = get_loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY])
-    start, end = _time_range(call.data, MAX_SPAN)
+    start, end = time_range(call.data, MAX_SPAN)
     events = await entry.runtime_data.history.run(
         HistoryStore.events,
         start=start,

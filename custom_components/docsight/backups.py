@@ -90,15 +90,6 @@ def backup_folder(hass: HomeAssistant) -> Path:
     return Path(hass.config.path(DOMAIN, BACKUP_FOLDER))
 
 
-def backup_error(err: BackupError, name: str) -> ServiceValidationError:
-    """Return the translated validation error for a library error about backup ``name``."""
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key=f"backup_{err.key}",
-        translation_placeholders={"name": name, **err.placeholders},
-    )
-
-
 async def async_create_backup(
     hass: HomeAssistant, entry: DocsightConfigEntry, *, scheduled: bool = False
 ) -> BackupInfo:
@@ -146,7 +137,7 @@ async def async_restore(hass: HomeAssistant, entry: DocsightConfigEntry, name: s
         # Every check before the entry is touched: a bad archive changes nothing.
         await hass.async_add_executor_job(lib.validate_backup, archive)
     except BackupError as err:
-        raise backup_error(err, name) from err
+        raise services.reason_error(err, "backup", name=name) from err
     if entry.state not in (
         ConfigEntryState.LOADED,
         ConfigEntryState.NOT_LOADED,
@@ -169,7 +160,7 @@ async def async_restore(hass: HomeAssistant, entry: DocsightConfigEntry, name: s
     try:
         info = await hass.async_add_executor_job(lib.restore_backup, archive, target)
     except BackupError as err:  # pragma: no cover - validated above; the file changed since
-        raise backup_error(err, name) from err
+        raise services.reason_error(err, "backup", name=name) from err
     finally:
         if resume:
             await hass.config_entries.async_setup(entry.entry_id)
@@ -334,7 +325,7 @@ async def _delete(call: ServiceCall) -> None:
     try:
         await call.hass.async_add_executor_job(lib.delete_backup, backup_folder(call.hass), name)
     except BackupError as err:
-        raise backup_error(err, name) from err
+        raise services.reason_error(err, "backup", name=name) from err
 
 
 async def _restore(call: ServiceCall) -> ServiceResponse:

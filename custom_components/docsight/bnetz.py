@@ -40,7 +40,7 @@ from .docsis.sources.bnetz import (
     stored_campaign_to_json,
 )
 from .docsis.storage import StoreError
-from .services import ATTR_CONFIG_ENTRY, allowed_path, get_loaded_entry
+from .services import ATTR_CONFIG_ENTRY, allowed_path, get_loaded_entry, reason_error
 
 SERVICE_IMPORT_BNETZ = "import_bnetz"
 ATTR_PATH = "path"
@@ -55,14 +55,6 @@ IMPORT_BNETZ_SCHEMA = vol.Schema(
 def import_folder(hass: HomeAssistant) -> Path:
     """Return the integration's own import folder, ``<config>/docsight/bnetz_import``."""
     return Path(hass.config.path(DOMAIN, IMPORT_FOLDER))
-
-
-def _error(err: BnetzImportError) -> ServiceValidationError:
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key=f"bnetz_{err.code}",
-        translation_placeholders=err.placeholders,
-    )
 
 
 def check_folder(hass: HomeAssistant, raw: str) -> Path | str:
@@ -102,7 +94,7 @@ async def async_import_file(
         )
         stored = await entry.runtime_data.history.run(save_import, loaded)
     except BnetzImportError as err:
-        raise _error(err) from err
+        raise reason_error(err, "bnetz") from err
     except (StoreError, sqlite3.Error) as err:
         raise HomeAssistantError(
             translation_domain=DOMAIN,

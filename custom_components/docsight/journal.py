@@ -33,7 +33,7 @@ from .const import DOMAIN
 from .coordinator import DocsightConfigEntry
 from .docsis import journal
 from .docsis.journal import INCIDENT_STATUSES, JournalError
-from .services import ATTR_CONFIG_ENTRY, allowed_path, get_loaded_entry
+from .services import ATTR_CONFIG_ENTRY, allowed_path, get_loaded_entry, reason_error
 
 SERVICE_JOURNAL_CREATE_ENTRY: Final = "journal_create_entry"
 SERVICE_JOURNAL_UPDATE_ENTRY: Final = "journal_update_entry"
@@ -151,15 +151,6 @@ IMPORT_SCHEMA = vol.Schema(
 )
 
 
-def journal_error(err: JournalError) -> ServiceValidationError:
-    """Return the translated validation error for a library error."""
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key=f"journal_{err.key}",
-        translation_placeholders=err.placeholders,
-    )
-
-
 async def _run[T](
     entry: DocsightConfigEntry, function: Callable[..., T], *args: Any, **kwargs: Any
 ) -> T:
@@ -167,7 +158,7 @@ async def _run[T](
     try:
         return await entry.runtime_data.history.run(function, *args, **kwargs)
     except JournalError as err:
-        raise journal_error(err) from err
+        raise reason_error(err, "journal") from err
 
 
 def _fields(data: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
@@ -401,7 +392,7 @@ async def _import_csv(call: ServiceCall) -> ServiceResponse:
                 partial(journal.parse_csv_import, data, default_year=year)
             )
         except JournalError as err:
-            raise journal_error(err) from err
+            raise reason_error(err, "journal") from err
         return {"preview": True, **preview.to_json()}
     result = await _run(
         entry,

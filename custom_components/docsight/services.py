@@ -26,6 +26,7 @@ import voluptuous as vol
 
 from .const import DOMAIN
 from .coordinator import DocsightConfigEntry
+from .docsis.errors import ReasonError
 from .docsis.events import EventType, Severity
 from .docsis.serialize import (
     snapshot_summary_to_json,
@@ -127,6 +128,15 @@ def get_loaded_entry(hass: HomeAssistant, entry_id: str) -> DocsightConfigEntry:
             translation_placeholders={"title": entry.title},
         )
     return entry
+
+
+def reason_error(err: ReasonError, prefix: str, **details: str) -> ServiceValidationError:
+    """Return the translated validation error for a library error (key ``<prefix>_<reason>``)."""
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=f"{prefix}_{err.key}",
+        translation_placeholders={**details, **err.placeholders},
+    )
 
 
 def allowed_path(hass: HomeAssistant, raw: str, own_folder: Path) -> Path | None:

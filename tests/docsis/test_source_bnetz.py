@@ -106,7 +106,7 @@ def test_protocol_thousands_and_decimals() -> None:
 def test_foreign_pdf_refused() -> None:
     with pytest.raises(BnetzImportError) as err:
         parse_pdf(foreign_pdf(), BERLIN)
-    assert err.value.code == "not_a_protocol"
+    assert err.value.key == "not_a_protocol"
     assert isinstance(err.value, SourceError)
 
 
@@ -122,21 +122,21 @@ def test_foreign_pdf_refused() -> None:
 def test_unreadable_pdf_refused(data: bytes) -> None:
     with pytest.raises(BnetzImportError) as err:
         parse_pdf(data, BERLIN)
-    assert err.value.code in {"unreadable_pdf", "not_a_protocol"}
+    assert err.value.key in {"unreadable_pdf", "not_a_protocol"}
 
 
 def test_truncated_protocol_refused() -> None:
     data = protocol_pdf(Protocol.campaign(GOOD))
     with pytest.raises(BnetzImportError) as err:
         parse_pdf(data[: len(data) // 3], BERLIN)
-    assert err.value.code in {"unreadable_pdf", "not_a_protocol", "protocol_incomplete"}
+    assert err.value.key in {"unreadable_pdf", "not_a_protocol", "protocol_incomplete"}
 
 
 def test_protocol_without_rates_or_tables_refused() -> None:
     lines = [["Messprotokoll der Breitbandmessung vom 15.03.2026", "Anbieter: X"]]
     with pytest.raises(BnetzImportError) as err:
         parse_pdf(text_pdf(lines), BERLIN)
-    assert err.value.code == "protocol_incomplete"
+    assert err.value.key == "protocol_incomplete"
     missing = err.value.placeholders["missing"]
     for label in ("Maximal", "Normalerweise", "Minimal", "Messungen im Download"):
         assert label in missing
@@ -146,7 +146,7 @@ def test_protocol_count_mismatch_refused() -> None:
     protocol = Protocol.campaign(GOOD, declared_count=31)
     with pytest.raises(BnetzImportError) as err:
         _pdf(protocol)
-    assert err.value.code == "protocol_count_mismatch"
+    assert err.value.key == "protocol_count_mismatch"
     assert err.value.placeholders == {"declared": "31", "found": "30", "direction": "download"}
 
 
@@ -155,7 +155,7 @@ def test_protocol_repeated_number_refused() -> None:
     protocol.download[1] = (1, *protocol.download[1][1:])
     with pytest.raises(BnetzImportError) as err:
         _pdf(protocol)
-    assert err.value.code == "protocol_invalid"
+    assert err.value.key == "protocol_invalid"
 
 
 def test_protocol_bad_row_refused() -> None:
@@ -170,21 +170,21 @@ def test_protocol_bad_row_refused() -> None:
     ]
     with pytest.raises(BnetzImportError) as err:
         parse_protocol_lines(pages, BERLIN)
-    assert err.value.code == "protocol_invalid"
+    assert err.value.key == "protocol_invalid"
 
 
 def test_protocol_without_date_refused() -> None:
     pages = [["Messprotokoll der Breitbandmessung", "Maximal: 250,00 Mbit/s"]]
     with pytest.raises(BnetzImportError) as err:
         parse_protocol_lines(pages, BERLIN)
-    assert err.value.code == "protocol_incomplete"
+    assert err.value.key == "protocol_incomplete"
     assert err.value.placeholders["missing"].startswith("Datum (vom), Maximal")
 
 
 def test_empty_text_refused() -> None:
     with pytest.raises(BnetzImportError) as err:
         parse_protocol_lines([], BERLIN)
-    assert err.value.code == "not_a_protocol"
+    assert err.value.key == "not_a_protocol"
 
 
 @pytest.mark.parametrize(
@@ -562,7 +562,7 @@ def test_shared_webtest_time_column() -> None:
 def test_csv_errors(data: bytes, code: str, placeholders: dict[str, str] | None) -> None:
     with pytest.raises(BnetzImportError) as err:
         parse_csv(data, BERLIN)
-    assert err.value.code == code
+    assert err.value.key == code
     if placeholders is not None:
         assert err.value.placeholders == placeholders
 
@@ -570,19 +570,19 @@ def test_csv_errors(data: bytes, code: str, placeholders: dict[str, str] | None)
 def test_unsupported_and_unreadable_files(tmp_path: Path) -> None:
     with pytest.raises(BnetzImportError) as err:
         parse_bytes("protocol.docx", b"x", BERLIN)
-    assert err.value.code == "unsupported_file"
+    assert err.value.key == "unsupported_file"
     with pytest.raises(BnetzImportError) as err:
         load_file(tmp_path / "protocol.txt", BERLIN)
-    assert err.value.code == "unsupported_file"
+    assert err.value.key == "unsupported_file"
     with pytest.raises(BnetzImportError) as err:
         load_file(tmp_path / "missing.pdf", BERLIN)
-    assert err.value.code == "read_failed"
+    assert err.value.key == "read_failed"
     big = tmp_path / "big.csv"
     with big.open("wb") as file:
         file.truncate(20 * 1024 * 1024 + 1)
     with pytest.raises(BnetzImportError) as err:
         load_file(big, BERLIN)
-    assert err.value.code == "file_too_large"
+    assert err.value.key == "file_too_large"
 
 
 # -- the store -----------------------------------------------------------------------------------
@@ -642,7 +642,7 @@ def test_same_file_never_imported_twice(store: HistoryStore, tmp_path: Path) -> 
     with pytest.raises(DuplicateImportError) as err:
         save_import(store, load_file(copy, BERLIN))
     assert err.value.campaign_id == first.id
-    assert err.value.code == "already_imported"
+    assert err.value.key == "already_imported"
     assert err.value.placeholders == {"date": "2026-03-14"}
     assert _count(store) == 1
 
@@ -745,7 +745,7 @@ def test_scan_folder(store: HistoryStore, tmp_path: Path) -> None:
 
     report = scan_folder(store, folder, BERLIN)
     assert [stored.campaign.kind for stored in report.imported] == ["pdf", "csv"]
-    assert [(name, err.code) for name, err in report.failed] == [
+    assert [(name, err.key) for name, err in report.failed] == [
         ("c_broken.pdf", "not_a_protocol"),
         ("d_bad.csv", "csv_missing_columns"),
     ]

@@ -43,6 +43,7 @@ import tempfile
 from typing import IO, Any, Final
 import zlib
 
+from .errors import ReasonError
 from .storage import ALL_TABLES, SCHEMA_VERSION, HistoryStore, iso_z
 
 MAGIC: Final = "docsight-backup"
@@ -62,18 +63,8 @@ MAX_DB_SIZE: Final = 8 * 1024**3
 _COPY_CHUNK = 1024 * 1024
 
 
-class BackupError(Exception):
-    """A backup cannot be made, read or restored.
-
-    ``key`` names the reason in a stable form (the Home Assistant layer turns
-    it into a translated message); ``placeholders`` hold the details.
-    """
-
-    def __init__(self, key: str, message: str, **placeholders: str) -> None:
-        """Keep the reason key and its placeholders next to the message."""
-        super().__init__(message)
-        self.key = key
-        self.placeholders = placeholders
+class BackupError(ReasonError):
+    """A backup cannot be made, read or restored."""
 
 
 @dataclass(frozen=True, slots=True)

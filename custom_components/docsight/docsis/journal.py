@@ -34,6 +34,7 @@ import re
 import sqlite3
 from typing import Any, Final
 
+from .errors import ReasonError
 from .storage import HistoryStore, iso_z, parse_z
 
 # -- limits -------------------------------------------------------------------
@@ -70,18 +71,8 @@ _ICON = re.compile(r"^mdi:[a-z0-9]+(?:-[a-z0-9]+)*$")
 _UNSAFE_FILENAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
 
 
-class JournalError(Exception):
-    """A journal request that cannot be carried out.
-
-    ``key`` names the reason in a stable form (the Home Assistant layer turns
-    it into a translated message) and ``placeholders`` the details to show.
-    """
-
-    def __init__(self, key: str, message: str, **placeholders: str) -> None:
-        """Keep the reason key and its placeholders next to the message."""
-        super().__init__(message)
-        self.key = key
-        self.placeholders = placeholders
+class JournalError(ReasonError):
+    """A journal request that cannot be carried out."""
 
 
 # -- records ------------------------------------------------------------------

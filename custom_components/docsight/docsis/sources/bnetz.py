@@ -46,6 +46,7 @@ import struct
 from typing import TYPE_CHECKING, Any
 import zlib
 
+from ..errors import ReasonError
 from ..storage import iso_z, parse_z
 from . import SourceError
 
@@ -79,18 +80,11 @@ class Verdict(StrEnum):
     NO_TARIFF = "no_tariff"
 
 
-class BnetzImportError(SourceError):
-    """A file cannot be imported; ``code`` names why (a translation key suffix).
+class BnetzImportError(SourceError, ReasonError):
+    """A file cannot be imported; every reason is one the user can act on.
 
-    ``placeholders`` fill the translated message; every code is something the
-    user can act on (a different file, a repaired export).
+    (A different file, a repaired export.)
     """
-
-    def __init__(self, code: str, message: str, **placeholders: str) -> None:
-        """Keep the code and placeholders next to the English message."""
-        super().__init__(message)
-        self.code = code
-        self.placeholders = placeholders
 
 
 class DuplicateImportError(BnetzImportError):

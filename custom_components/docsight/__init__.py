@@ -147,6 +147,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: DocsightConfigEntry) -> 
     await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
     platforms_ready.set()
     for source in sources.values():
+        # A coordinator schedules its next poll only while something listens;
+        # the watched BNetzA folder has no entities, so keep one listener for all.
+        entry.async_on_unload(source.async_add_listener(_keep_polling))
         entry.async_create_background_task(
             hass, source.async_refresh(), name=f"{DOMAIN} first read {source.name}"
         )
@@ -160,6 +163,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: DocsightConfigEntry) -> 
 
     entry.async_on_unload(async_track_time_interval(hass, _prune_daily, PRUNE_INTERVAL))
     return True
+
+
+@callback
+def _keep_polling() -> None:
+    """Listen to a source's updates without doing anything (see async_setup_entry)."""
 
 
 def _remove_other_devices(hass: HomeAssistant, entry: DocsightConfigEntry, device_key: str) -> None:

@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 from functools import partial
 import os
 from pathlib import Path
+import sqlite3
 import tempfile
 from typing import Final
 
@@ -45,6 +46,7 @@ from homeassistant.core import (
 )
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.service import async_register_admin_service
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.loader import async_get_integration
 from homeassistant.util import dt as dt_util
@@ -79,6 +81,7 @@ BACKUP_CHECK_INTERVAL: Final = timedelta(hours=1)
 WAL_AUTOCHECKPOINT_PAGES: Final = 1000
 
 _NAME = {vol.Required("name"): cv.string}
+ADMIN_SERVICES = {SERVICE_BACKUP_DELETE, SERVICE_BACKUP_RESTORE}
 CREATE_SCHEMA = vol.Schema({vol.Required(services.ATTR_CONFIG_ENTRY): cv.string})
 LIST_SCHEMA = vol.Schema({vol.Optional(services.ATTR_CONFIG_ENTRY): cv.string})
 DELETE_SCHEMA = vol.Schema(_NAME)
@@ -138,6 +141,8 @@ async def async_restore(hass: HomeAssistant, entry: DocsightConfigEntry, name: s
         await hass.async_add_executor_job(lib.validate_backup, archive)
     except BackupError as err:
         raise services.reason_error(err, "backup", name=name) from err
+    except OSError as err:
+        raise _failed(err) from err
     if entry.state not in (
         ConfigEntryState.LOADED,
         ConfigEntryState.NOT_LOADED,
@@ -150,19 +155,27 @@ async def async_restore(hass: HomeAssistant, entry: DocsightConfigEntry, name: s
             translation_placeholders={"title": entry.title},
         )
     resume = entry.state is not ConfigEntryState.NOT_LOADED
+    # Closed by the unload too, but Home Assistant stops waiting for unload
+    # work after a while: the file is swapped only once its store is closed.
+    worker = entry.runtime_data.history if entry.state is ConfigEntryState.LOADED else None
     if resume and not await hass.config_entries.async_unload(entry.entry_id):
         raise HomeAssistantError(  # pragma: no cover - our unload does not fail
             translation_domain=DOMAIN,
             translation_key="backup_entry_busy",
             translation_placeholders={"title": entry.title},
         )
+    if worker is not None:
+        await worker.async_close()
     target = history_dir(hass, entry.entry_id) / HISTORY_FILE
     try:
         info = await hass.async_add_executor_job(lib.restore_backup, archive, target)
     except BackupError as err:  # pragma: no cover - validated above; the file changed since
         raise services.reason_error(err, "backup", name=name) from err
+    except OSError as err:  # pragma: no cover - the disk failed between check and swap
+        raise _failed(err) from err
     finally:
-        if resume:
+        # Unless something (a reload) has set it up again meanwhile.
+        if resume and entry.state is ConfigEntryState.NOT_LOADED:
             await hass.config_entries.async_setup(entry.entry_id)
     LOGGER.info("Restored the history of %s from %s", entry.title, name)
     return info
@@ -298,13 +311,19 @@ async def _create(call: ServiceCall) -> ServiceResponse:
     entry = services.get_loaded_entry(call.hass, call.data[services.ATTR_CONFIG_ENTRY])
     try:
         info = await async_create_backup(call.hass, entry)
-    except (OSError, BackupError) as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="backup_failed",
-            translation_placeholders={"error": str(err)},
-        ) from err
+    # sqlite3.Error: VACUUM INTO failed (a full disk); RuntimeError: the
+    # entry's store closed meanwhile.
+    except (OSError, BackupError, sqlite3.Error, RuntimeError) as err:
+        raise _failed(err) from err
     return {"backup": info.to_json()}
+
+
+def _failed(err: Exception) -> HomeAssistantError:
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key="backup_failed",
+        translation_placeholders={"error": str(err) or type(err).__name__},
+    )
 
 
 async def _list(call: ServiceCall) -> ServiceResponse:
@@ -350,6 +369,12 @@ def async_setup_backup_services(hass: HomeAssistant) -> None:
         (SERVICE_BACKUP_DELETE, _delete, DELETE_SCHEMA, SupportsResponse.NONE),
         (SERVICE_BACKUP_RESTORE, _restore, RESTORE_SCHEMA, SupportsResponse.OPTIONAL),
     ):
-        hass.services.async_register(
-            DOMAIN, name, handler, schema=schema, supports_response=response
-        )
+        if name in ADMIN_SERVICES:
+            # Deleting backups and replacing an entry's history: admins only.
+            async_register_admin_service(
+                hass, DOMAIN, name, handler, schema=schema, supports_response=response
+            )
+        else:
+            hass.services.async_register(
+                DOMAIN, name, handler, schema=schema, supports_response=response
+            )

@@ -15,6 +15,7 @@ import hashlib
 from pathlib import Path
 import sqlite3
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlsplit, urlunsplit
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.const import CONF_API_TOKEN, CONF_URL, CONF_VERIFY_SSL
@@ -216,9 +217,9 @@ class ModemCoordinator(BackoffCoordinator[ModemData]):
                 info["serial_number"] = device.serial
             if device.mac:
                 info["connections"] = {(dr.CONNECTION_NETWORK_MAC, dr.format_mac(device.mac))}
-        url = self.config_entry.data.get(CONF_URL)
-        if url:
-            info["configuration_url"] = url
+        link = web_link(self.config_entry.data.get(CONF_URL))
+        if link:
+            info["configuration_url"] = link
         return info
 
     async def _async_update_data(self) -> ModemData:
@@ -375,7 +376,7 @@ class ModemCoordinator(BackoffCoordinator[ModemData]):
             translation_key="locked_out",
             translation_placeholders={
                 "title": self.config_entry.title,
-                "url": self.config_entry.data.get(CONF_URL) or self.modem_type.name,
+                "url": web_link(self.config_entry.data.get(CONF_URL)) or self.modem_type.name,
             },
         )
 
@@ -442,6 +443,25 @@ class ModemCoordinator(BackoffCoordinator[ModemData]):
         }
 
 
+def web_link(url: str | None) -> str | None:
+    """Return a link to the device's web interface for an entry's address.
+
+    Never with credentials (a URL may carry them, an SNMP address its
+    community), and always http(s): the device registry accepts no other
+    scheme, and for an ``snmp://`` address the web interface is on the host.
+    """
+    if not url:
+        return None
+    parts = urlsplit(url.strip() if "://" in url else f"http://{url.strip()}")
+    host = parts.netloc.rpartition("@")[2]
+    if not host:
+        return None
+    if parts.scheme.lower() in ("http", "https"):
+        return urlunsplit((parts.scheme.lower(), host, parts.path, parts.query, ""))
+    hostname = parts.hostname or ""
+    return f"http://[{hostname}]" if ":" in hostname else f"http://{hostname}"
+
+
 def _failure_key(err: BaseException) -> str:
     if isinstance(err, ModemLockedError):
         return "locked_out"
@@ -480,7 +500,7 @@ def source_failure_key(err: BaseException) -> str:
         return "source_not_found"
     if isinstance(err, TimeoutError):
         return "source_timeout"
-    if isinstance(err, (StoreError, sqlite3.Error)):
+    if isinstance(err, (StoreError, sqlite3.Error, RuntimeError)):
         return "source_store_failed"
     if isinstance(err, SourceDataError):
         return "source_bad_data"
@@ -563,7 +583,9 @@ class SourceCoordinator[DataT](BackoffCoordinator[DataT]):
             try:
                 async with asyncio.timeout(SOURCE_TIMEOUT):
                     data = await self._async_fetch()
-            except (SourceError, TimeoutError, StoreError, sqlite3.Error) as err:
+            # RuntimeError: the history store closed under a read (Home
+            # Assistant stopping, the entry unloading) - a failed poll, no traceback.
+            except (SourceError, TimeoutError, StoreError, sqlite3.Error, RuntimeError) as err:
                 self._record_failure(now, err)
                 raise UpdateFailed(
                     translation_domain=DOMAIN,

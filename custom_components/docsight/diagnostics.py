@@ -21,6 +21,8 @@ TO_REDACT = {
     "mac",
     "wan_ipv4",
     "wan_ipv6",
+    # Titles of entries and sources may name hosts or a BQM share.
+    "title",
 }
 
 

@@ -24,7 +24,7 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
@@ -208,15 +208,22 @@ def read_allowed_file(hass: HomeAssistant, path: str, limit: int) -> tuple[str, 
             translation_key="file_not_found",
             translation_placeholders={"path": path},
         )
-    size = resolved.stat().st_size
-    if size > limit:
+    try:
+        size = resolved.stat().st_size
+        if size > limit:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="file_too_large",
+                translation_placeholders={"path": path, "size": str(size), "limit": str(limit)},
+            )
+        with resolved.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as err:  # not readable by Home Assistant's user, or gone meanwhile
         raise ServiceValidationError(
             translation_domain=DOMAIN,
-            translation_key="file_too_large",
-            translation_placeholders={"path": path, "size": str(size), "limit": str(limit)},
-        )
-    with resolved.open("rb") as handle:
-        data = handle.read(limit + 1)
+            translation_key="file_not_found",
+            translation_placeholders={"path": path},
+        ) from err
     if len(data) > limit:  # it grew since stat()
         raise ServiceValidationError(
             translation_domain=DOMAIN,
@@ -375,7 +382,14 @@ async def _export(call: ServiceCall) -> ServiceResponse:
         slug = re.sub(r"[^a-z0-9]+", "_", entry.title.lower()).strip("_") or "docsight"
         name = f"journal_{slug}_{now.strftime('%Y-%m-%d_%H%M%S')}{EXPORT_SUFFIX[fmt]}"
         folder = Path(call.hass.config.path(DOMAIN, EXPORT_FOLDER))
-        path = await call.hass.async_add_executor_job(_write_export, folder, name, content)
+        try:
+            path = await call.hass.async_add_executor_job(_write_export, folder, name, content)
+        except OSError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="journal_export_failed",
+                translation_placeholders={"error": str(err) or type(err).__name__},
+            ) from err
         response["path"] = str(path)
     return response
 

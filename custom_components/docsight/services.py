@@ -146,10 +146,13 @@ def allowed_path(hass: HomeAssistant, raw: str, own_folder: Path) -> Path | None
     a ``..`` from leading out of the allowed folders; relative paths are
     refused, since what they mean depends on the working directory.
     """
-    path = Path(raw.strip()).expanduser()
-    if not path.is_absolute():
+    try:
+        path = Path(raw.strip()).expanduser()
+        if not path.is_absolute():
+            return None
+        resolved = path.resolve()
+    except (OSError, RuntimeError, ValueError):  # "~nobody/x", a NUL byte, a link loop
         return None
-    resolved = path.resolve()
     if resolved.is_relative_to(own_folder.resolve()) or hass.config.is_allowed_path(str(resolved)):
         return resolved
     return None

@@ -13,12 +13,13 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError, Unauthorized
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    MockUser,
     async_fire_time_changed,
 )
 
@@ -292,9 +293,29 @@ async def test_snapshot_failure_leaves_no_copy(
         raise sqlite3.OperationalError("disk I/O error")
 
     monkeypatch.setattr(lib, "snapshot_database", fail)
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(HomeAssistantError) as err:
         await _call(hass, "backup_create", config_entry=loaded_demo.entry_id)
+    assert err.value.translation_key == "backup_failed"
+    assert "disk I/O error" in str(err.value)
     assert list(backup_folder(hass).iterdir()) == []
+
+
+async def test_restore_check_that_cannot_read_fails_cleanly(
+    hass: HomeAssistant, loaded_demo: MockConfigEntry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from custom_components.docsight.docsis import backup as lib
+
+    name = (await _call(hass, "backup_create", config_entry=loaded_demo.entry_id))["backup"]["name"]
+
+    def no_space(*_args: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(lib, "validate_backup", no_space)
+    with pytest.raises(HomeAssistantError) as err:
+        await _call(hass, "backup_restore", config_entry=loaded_demo.entry_id, name=name)
+    assert err.value.translation_key == "backup_failed"
+    # Checked before anything was touched: the entry kept running.
+    assert loaded_demo.state is ConfigEntryState.LOADED
 
 
 # -- the schedule ----------------------------------------------------------------------
@@ -445,3 +466,54 @@ async def test_home_assistant_backup_finds_the_platform(
     await manager.async_pre_backup_actions()
     assert _size(Path(f"{_db(hass, loaded_demo)}-wal")) == 0
     await manager.async_post_backup_actions()
+
+
+async def test_deleting_and_restoring_need_an_admin(
+    hass: HomeAssistant, loaded_demo: MockConfigEntry, hass_read_only_user: MockUser
+) -> None:
+    name = (await _call(hass, "backup_create", config_entry=loaded_demo.entry_id))["backup"]["name"]
+    for service, data in (
+        ("backup_delete", {"name": name}),
+        ("backup_restore", {"config_entry": loaded_demo.entry_id, "name": name}),
+    ):
+        with pytest.raises(Unauthorized):
+            await hass.services.async_call(
+                DOMAIN,
+                service,
+                data,
+                blocking=True,
+                context=Context(user_id=hass_read_only_user.id),
+                return_response=service == "backup_restore",
+            )
+    # Listing and creating stay open to every user; the backup is still there.
+    listed = await hass.services.async_call(
+        DOMAIN,
+        "backup_list",
+        {},
+        blocking=True,
+        context=Context(user_id=hass_read_only_user.id),
+        return_response=True,
+    )
+    assert [item["name"] for item in listed["backups"]] == [name]
+
+
+async def test_restore_swaps_only_after_the_store_is_closed(
+    hass: HomeAssistant, loaded_demo: MockConfigEntry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = (await _call(hass, "backup_create", config_entry=loaded_demo.entry_id))["backup"]["name"]
+    worker = loaded_demo.runtime_data.history
+    from custom_components.docsight.docsis import backup as lib
+
+    seen: list[bool] = []
+    real_restore = lib.restore_backup
+
+    def restore(archive: Path, target: Path) -> Any:
+        seen.append(worker.is_open)
+        return real_restore(archive, target)
+
+    monkeypatch.setattr(lib, "restore_backup", restore)
+    await _call(hass, "backup_restore", config_entry=loaded_demo.entry_id, name=name)
+    await hass.async_block_till_done()
+
+    assert seen == [False]
+    assert loaded_demo.state is ConfigEntryState.LOADED

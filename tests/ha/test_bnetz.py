@@ -14,7 +14,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.docsight.bnetz import bnetz_signal, import_folder
 from custom_components.docsight.const import CONF_MODEM_TYPE, DOMAIN
@@ -352,3 +352,25 @@ async def test_watched_folder(
     await source.async_refresh()
     assert not source.last_update_success
     assert source.backoff.failures == 1
+
+
+async def test_watched_folder_is_scanned_on_its_schedule(
+    hass: HomeAssistant, entry: MockConfigEntry, freezer
+) -> None:
+    """The folder has no entities of its own, and is still scanned every 300 s."""
+    result = await _add_folder(hass, entry, import_folder(hass))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done(wait_background_tasks=True)
+    (source,) = entry.runtime_data.sources.values()
+    first_scan = source.last_poll
+
+    protocol = _write(import_folder(hass), "later.pdf", protocol_pdf(Protocol.campaign(GOOD)))
+    moment = protocol.stat().st_mtime - 60
+    os.utime(protocol, (moment, moment))
+    freezer.tick(timedelta(seconds=301))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert source.last_poll != first_scan
+    assert source.data.imported == ("2026-03-14",)
+    assert len(await _rows(entry)) == 1

@@ -15,7 +15,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.docsight.const import DOMAIN
-from custom_components.docsight.coordinator import ModemCoordinator
+from custom_components.docsight.coordinator import ModemCoordinator, web_link
 
 HEALTH = "sensor.docsight_demo_line_health"
 
@@ -182,3 +182,20 @@ async def test_status_before_any_poll(
     assert status["next_poll"] is None
     assert status["next_poll_in"] is None
     assert coordinator.device_info["identifiers"] == {(DOMAIN, "demo")}
+
+
+@pytest.mark.parametrize(
+    ("url", "link"),
+    [
+        (None, None),
+        ("", None),
+        ("192.168.100.1", "http://192.168.100.1"),
+        ("https://192.168.100.1/", "https://192.168.100.1/"),
+        ("http://admin:secret@10.0.0.1:8080/status", "http://10.0.0.1:8080/status"),
+        ("snmp://private@192.168.100.1:1161", "http://192.168.100.1"),
+        ("snmp://[fe80::1]:161", "http://[fe80::1]"),
+        ("snmp://public@", None),
+    ],
+)
+def test_web_link_is_http_and_without_credentials(url: str | None, link: str | None) -> None:
+    assert web_link(url) == link

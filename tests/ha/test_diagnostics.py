@@ -23,6 +23,7 @@ async def test_diagnostics_over_http(
     # loaded_demo first: it freezes the clock, and the client's token must be issued after.
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, loaded_demo)
     assert diagnostics["entry"]["data"] == {CONF_MODEM_TYPE: "demo"}
+    assert diagnostics["entry"]["title"] == "**REDACTED**"
     (collector,) = diagnostics["status"]["collectors"]
     assert collector["consecutive_failures"] == 0
     reading = diagnostics["last_reading"]

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import voluptuous as vol
@@ -391,7 +391,9 @@ async def test_csv_import_preview_then_import(
     ]
 
 
-async def test_csv_import_refusals(hass: HomeAssistant, loaded_demo: MockConfigEntry) -> None:
+async def test_csv_import_refusals(
+    hass: HomeAssistant, loaded_demo: MockConfigEntry, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = _import_folder(hass)
     (folder / "bad.csv").write_text("Datum;Titel\n01.02.2025;Good\nsoon;Bad\n", encoding="utf-8")
     preview = await _call(hass, "journal_import_csv", loaded_demo, path=str(folder / "bad.csv"))
@@ -432,6 +434,15 @@ async def test_csv_import_refusals(hass: HomeAssistant, loaded_demo: MockConfigE
         hass, "journal_import_csv", loaded_demo, "file_too_large", path=str(folder / "huge.csv")
     )
     await _fails(hass, "journal_import_csv", loaded_demo, "path_not_allowed", path="/etc/hostname")
+    # Paths that cannot even be resolved: a relative one, an unknown user's home, a NUL byte.
+    for odd in ("names.csv", "~nosuchuser-docsight/names.csv", f"{folder}/na\x00mes.csv"):
+        await _fails(hass, "journal_import_csv", loaded_demo, "path_not_allowed", path=odd)
+    # A file Home Assistant may not read (as root, tests cannot make one with
+    # chmod): refused like a missing one, nothing raw.
+    unreadable = folder / "locked.csv"
+    unreadable.write_text("Datum;Titel\n01.03.2026;x\n", encoding="utf-8")
+    monkeypatch.setattr(Path, "open", _refuse_open)
+    await _fails(hass, "journal_import_csv", loaded_demo, "file_not_found", path=str(unreadable))
 
 
 async def test_file_growing_after_stat_is_refused(
@@ -456,3 +467,26 @@ async def test_file_growing_after_stat_is_refused(
             ha_journal.read_allowed_file, hass, str(folder / "grows.csv"), 100
         )
     assert err.value.translation_key == "file_too_large"
+
+
+_REAL_OPEN = Path.open
+
+
+def _refuse_open(self: Path, *args: Any, **kwargs: Any) -> Any:
+    if self.name == "locked.csv":
+        raise PermissionError(13, "Permission denied", str(self))
+    return _REAL_OPEN(self, *args, **kwargs)
+
+
+def _file_in_the_way(folder: Path) -> None:
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    folder.write_text("a file where the folder should be")
+
+
+async def test_export_that_cannot_be_written_fails_cleanly(
+    hass: HomeAssistant, loaded_demo: MockConfigEntry
+) -> None:
+    await hass.async_add_executor_job(_file_in_the_way, Path(hass.config.path(DOMAIN, "exports")))
+    with pytest.raises(HomeAssistantError) as err:
+        await _call(hass, "journal_export", loaded_demo, format="csv", save=True)
+    assert err.value.translation_key == "journal_export_failed"

@@ -19,6 +19,7 @@ from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER, Config
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import device_registry as dr
 import pytest
 
 from custom_components.docsight.const import CONF_MODEM_TYPE, DOMAIN
@@ -236,6 +237,11 @@ async def test_tc4400_over_snmp_from_the_ui(hass: HomeAssistant, tc4400_agent: S
         len(tc4400.DS_QAM) + len(tc4400.DS_OFDM),
         len(tc4400.US_QAM) + len(tc4400.US_OFDMA),
     )
+    # The entities exist: the device links to the web interface, not to snmp://.
+    assert any(s.entity_id.endswith("_line_health") for s in hass.states.async_all("sensor"))
+    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, tc4400.SERIAL)})
+    assert device is not None
+    assert device.configuration_url == "http://127.0.0.1"
     assert await hass.config_entries.async_unload(entry.entry_id)
     # The SNMP engine went with the entry: nothing of pysnmp is left running.
     assert not [task for task in asyncio.all_tasks() if "pysnmp" in repr(task.get_coro())]

@@ -564,3 +564,12 @@ def test_agent_helper(agent: SnmpAgent) -> None:
     """The readiness probe: long OIDs and communities encode, unknown communities get silence."""
     assert answers(agent.port, "public", "1.3.6.1.4.1.4491.2.1.28.1.13.1.12.200")
     assert not answers(agent.port, "x" * 200)
+
+
+def test_worst_case_poll_fits_the_coordinators_timeout() -> None:
+    """Unanswered SNMP (timeout x tries) plus both web pages stays under POLL_TIMEOUT."""
+    from custom_components.docsight.const import POLL_TIMEOUT
+    from custom_components.docsight.docsis.drivers import technicolor_tc4400 as driver
+
+    snmp = driver.SNMP_TIMEOUT * (driver.DEFAULT_RETRIES + 1)
+    assert snmp + 2 * driver.WEB_TIMEOUT < POLL_TIMEOUT

@@ -76,7 +76,10 @@ _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_URL = "http://192.168.100.1"
 DEFAULT_USERNAME = "admin"
-WEB_TIMEOUT = 30.0  # the modem can take about 20 s for the status page
+# The modem can take about 20 s for the status page.  25 s per page keeps a
+# worst-case poll (4 s of unanswered SNMP, then both pages) inside the
+# coordinator's 60 s, so a slow modem fails with its own error, not a timeout.
+WEB_TIMEOUT = 25.0
 SNMP_TIMEOUT = 2.0
 STATUS_PATH = "/cmconnectionstatus.html"
 INFO_PATH = "/cmswinfo.html"

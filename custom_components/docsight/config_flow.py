@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
     ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
@@ -578,12 +579,14 @@ class SourceFlowError(Exception):
 
 
 class SourceSubentryFlow(ConfigSubentryFlow):
-    """Add an external source to a modem: one form, tested before anything is saved.
+    """Add or edit an external source of a modem: one form, tested before anything is saved.
 
     A source type subclasses this with its form (:meth:`_schema`) and its test
     (:meth:`_async_test`, which returns the title, unique id and data to store,
     or raises a library ``SourceError`` or :class:`SourceFlowError`), and is
     listed in :data:`SUBENTRY_FLOWS`.  The same source cannot be added twice.
+    Reconfiguring runs the same form and test on the stored values (see
+    :meth:`_form_values`), so editing a source is never looser than adding it.
     """
 
     # Form error per library error; a subclass may name its own.
@@ -598,6 +601,19 @@ class SourceSubentryFlow(ConfigSubentryFlow):
         """Return the form."""
         raise NotImplementedError
 
+    def _form_values(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Return the form input that the stored ``data`` came from (to edit it)."""
+        return dict(data)
+
+    def _secret_keys(self) -> set[str]:
+        """Return the form's password fields: never shown back when editing."""
+        return {
+            str(key)
+            for key, selector in self._schema().schema.items()
+            if isinstance(selector, TextSelector)
+            and selector.config.get("type") == TextSelectorType.PASSWORD
+        }
+
     async def _async_test(self, user_input: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
         """Test the input; return the subentry's title, unique id and data."""
         raise NotImplementedError
@@ -607,8 +623,12 @@ class SourceSubentryFlow(ConfigSubentryFlow):
         return None
 
     def _is_configured(self, unique_id: str | None) -> bool:
+        """Tell whether another source of this type has ``unique_id`` (not the one edited)."""
+        editing = self._reconfigure_subentry_id if self.source == SOURCE_RECONFIGURE else None
         return unique_id is not None and any(
-            subentry.subentry_type == self._subentry_type and subentry.unique_id == unique_id
+            subentry.subentry_type == self._subentry_type
+            and subentry.unique_id == unique_id
+            and subentry.subentry_id != editing
             for subentry in self._get_entry().subentries.values()
         )
 
@@ -618,34 +638,101 @@ class SourceSubentryFlow(ConfigSubentryFlow):
                 return key
         return "cannot_connect"
 
+    async def _async_check(
+        self, user_input: dict[str, Any], errors: dict[str, str]
+    ) -> tuple[str, str, dict[str, Any]] | SubentryFlowResult | None:
+        """Test the input as on adding: the result to store, an abort, or None (``errors`` set)."""
+        # A source already added is refused before anything is sent to it.
+        if self._is_configured(self._unique_id(user_input)):
+            return self.async_abort(reason="already_configured")
+        try:
+            async with asyncio.timeout(SOURCE_TIMEOUT):
+                title, unique_id, data = await self._async_test(user_input)
+        except SourceFlowError as err:
+            errors["base"] = err.key
+        except SourceError as err:
+            errors["base"] = self._error_key(err)
+        except TimeoutError:
+            errors["base"] = "cannot_connect"
+        except Exception:  # noqa: BLE001 - a flow must show an error, never a traceback
+            LOGGER.exception("Unexpected error while testing a %s source", self._subentry_type)
+            errors["base"] = "unknown"
+        else:
+            if self._is_configured(unique_id):
+                return self.async_abort(reason="already_configured")
+            return title, unique_id, data
+        return None
+
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
         """Show the form; test and create the source."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            # A source already added is refused before anything is sent to it.
-            if self._is_configured(self._unique_id(user_input)):
-                return self.async_abort(reason="already_configured")
-            try:
-                async with asyncio.timeout(SOURCE_TIMEOUT):
-                    title, unique_id, data = await self._async_test(user_input)
-            except SourceFlowError as err:
-                errors["base"] = err.key
-            except SourceError as err:
-                errors["base"] = self._error_key(err)
-            except TimeoutError:
-                errors["base"] = "cannot_connect"
-            except Exception:  # noqa: BLE001 - a flow must show an error, never a traceback
-                LOGGER.exception("Unexpected error while testing a %s source", self._subentry_type)
-                errors["base"] = "unknown"
-            else:
-                if self._is_configured(unique_id):
-                    return self.async_abort(reason="already_configured")
+            checked = await self._async_check(user_input, errors)
+            if isinstance(checked, tuple):
+                title, unique_id, data = checked
                 return self.async_create_entry(title=title, data=data, unique_id=unique_id)
+            if checked is not None:
+                return checked
         return self.async_show_form(
             step_id="user",
             data_schema=self.add_suggested_values_to_schema(self._schema(), user_input or {}),
             errors=errors,
         )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Edit a source: the stored values prefilled, tested like a new one, then replaced.
+
+        Secrets are not shown back; one left empty keeps the stored value, but
+        only for the same server: a stored token is never sent to a new address
+        the user has not given it for (``secret_required``).  The
+        entry reloads by itself once the subentry's data changed (see
+        ``_reload_on_subentry_change`` in ``__init__``), so only the update is done here.
+        """
+        entry = self._get_entry()
+        subentry = self._get_reconfigure_subentry()
+        current = self._form_values(subentry.data)
+        secrets = self._secret_keys()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            tested = dict(user_input)
+            # Another source's server is refused first, whatever else is wrong.
+            if self._is_configured(self._unique_id(tested)):
+                return self.async_abort(reason="already_configured")
+            moved = _server(tested.get(CONF_URL)) != _server(current.get(CONF_URL))
+            for key in secrets:
+                if not str(tested.get(key) or "").strip():
+                    if moved:
+                        errors["base"] = "secret_required"
+                    tested[key] = current.get(key)
+            checked = None if errors else await self._async_check(tested, errors)
+            if isinstance(checked, tuple):
+                title, unique_id, data = checked
+                return self.async_update_and_abort(
+                    entry, subentry, unique_id=unique_id, title=title, data=data
+                )
+            if checked is not None:
+                return checked
+        # The form of adding, with each secret optional (empty: keep the stored one).
+        schema = vol.Schema(
+            {
+                vol.Optional(str(key)) if str(key) in secrets else key: value
+                for key, value in self._schema().schema.items()
+            }
+        )
+        shown = {key: value for key, value in (user_input or current).items() if key not in secrets}
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(schema, shown),
+            errors=errors,
+        )
+
+
+def _server(url: object) -> str:
+    """Return the scheme and host:port a URL points to (what a stored secret belongs to)."""
+    parts = urlsplit(str(url or "").strip())
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
 
 
 class SpeedtestSubentryFlow(SourceSubentryFlow):
@@ -707,6 +794,12 @@ class BqmSubentryFlow(SourceSubentryFlow):
 
     def _schema(self) -> vol.Schema:
         return vol.Schema({vol.Required(CONF_SHARE): TextSelector()})
+
+    def _form_values(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        # The link the stored share came from: a bare id where it is ThinkBroadband's own.
+        share_id = str(data[CONF_SHARE_ID])
+        base_url = str(data[CONF_BASE_URL])
+        return {CONF_SHARE: share_id if base_url == bqm.DEFAULT_BASE_URL else base_url + share_id}
 
     def _unique_id(self, user_input: dict[str, Any]) -> str | None:
         return bqm.extract_share_id(str(user_input[CONF_SHARE]))

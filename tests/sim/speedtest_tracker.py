@@ -126,6 +126,7 @@ class SpeedtestTrackerSimulator(LoopbackServer):
         self.received = asyncio.Event()
         self._release = asyncio.Event()
         self.calls: list[tuple[str, str, int | None]] = []
+        self.tokens_seen: list[str] = []  # every bearer token a request carried
         self.last_run: datetime | None = None
         self._next_id = 1
         app = web.Application()
@@ -150,6 +151,10 @@ class SpeedtestTrackerSimulator(LoopbackServer):
         for index in range(count):
             self.add_result(start + index * step, **figures)
 
+    def requests_with_token(self, token: str) -> int:
+        """Return how many requests carried ``token``."""
+        return self.tokens_seen.count(token)
+
     def reset_ids(self) -> None:
         """Recreate the tracker's database: no results, ids from 1 again."""
         self.results.clear()
@@ -161,6 +166,7 @@ class SpeedtestTrackerSimulator(LoopbackServer):
 
     def _auth(self, request: web.Request) -> web.Response | None:
         header = request.headers.get("Authorization", "")
+        self.tokens_seen.append(header.removeprefix("Bearer "))
         if not header.startswith("Bearer ") or header[7:] not in {
             self.token,
             *self.read_only_tokens,

@@ -20,10 +20,10 @@ power, lock state) stay ``None``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-import math
 import re
 
 from ..model import Channel, DeviceInfo, Direction, Family, normalize_modulation
+from .cells import cell_number, cell_text
 
 MANUFACTURER = "Arris"
 DEFAULT_MODEL = "CM3500B"
@@ -35,8 +35,6 @@ _SECTION = re.compile(
 )
 _ROW = re.compile(r"<tr[^>]*>(.*?)</tr>", re.I | re.S)
 _CELL = re.compile(r"<td[^>]*>(.*?)</td>", re.I | re.S)
-_TAG = re.compile(r"<[^>]*>")
-_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
 _LABEL = re.compile(
     r"<td[^>]*>\s*(System Uptime|Hardware Model|Hardware Info):?\s*</td>\s*<td[^>]*>(.*?)</td>",
     re.I | re.S,
@@ -82,30 +80,13 @@ class ServiceFlows:
     upstream_kbps: int | None
 
 
-def _clean(cell: str) -> str:
-    return _TAG.sub("", cell).replace("&nbsp;", " ").strip()
-
-
-def _number(text: str, what: str) -> float | None:
-    """Return the first number in a cell ("570.00 MHz" -> 570.0); None for "----"/empty."""
-    match = _NUMBER.search(text)
-    if match is None:
-        if text.strip("- ").lower() in ("", "n/a", "na"):
-            return None
-        raise ValueError(f"{what} is not a number: {text!r}")
-    value = float(match.group())
-    if not math.isfinite(value):  # pragma: no cover - the pattern only matches finite numbers
-        raise ValueError(f"{what} is not a finite number: {text!r}")
-    return value
-
-
 def _int(text: str, what: str) -> int | None:
-    value = _number(text, what)
+    value = cell_number(text, what)
     return None if value is None else int(value)
 
 
 def _hz(text: str, what: str) -> int | None:
-    value = _number(text, what)
+    value = cell_number(text, what)
     return round(value * _MHZ) if value else None
 
 
@@ -113,7 +94,7 @@ def _rows(body: str, width: int) -> list[list[str]]:
     """Return the data rows of a table: those whose first cell names a channel."""
     rows = []
     for row in _ROW.findall(body):
-        cells = [_clean(cell) for cell in _CELL.findall(row)]
+        cells = [cell_text(cell) for cell in _CELL.findall(row)]
         if not cells or not cells[0].startswith(("Downstream", "Upstream")):
             continue
         if len(cells) < width:
@@ -139,8 +120,8 @@ def _ds_qam(body: str) -> list[Channel]:
             family=Family.SC_QAM,
             channel_id=_channel_id(cells[1], "DCID"),
             frequency_hz=_hz(cells[2], "Freq"),
-            power_dbmv=_number(cells[3], "Power"),
-            snr_db=_number(cells[4], "SNR"),
+            power_dbmv=cell_number(cells[3], "Power"),
+            snr_db=cell_number(cells[4], "SNR"),
             modulation=normalize_modulation(cells[5]),
             corrected=_int(cells[7], "Correcteds"),
             uncorrected=_int(cells[8], "Uncorrectables"),
@@ -158,7 +139,7 @@ def _ds_ofdm(body: str) -> list[Channel]:
             channel_id=OFDM_ID_BASE + index,
             frequency_hz=_hz(cells[4], "First Active Subcarrier"),
             frequency_end_hz=_hz(cells[5], "Last Active Subcarrier"),
-            snr_db=_number(cells[8], "RxMER Data"),
+            snr_db=cell_number(cells[8], "RxMER Data"),
         )
         for index, cells in enumerate(_rows(body, 9))
     ]
@@ -172,9 +153,9 @@ def _us_qam(body: str) -> list[Channel]:
             family=Family.OFDMA if "OFDMA" in cells[4].upper() else Family.SC_QAM,
             channel_id=_channel_id(cells[1], "UCID"),
             frequency_hz=_hz(cells[2], "Freq"),
-            power_dbmv=_number(cells[3], "Power"),
+            power_dbmv=cell_number(cells[3], "Power"),
             modulation=normalize_modulation(cells[6]),
-            symbol_rate_ksym=_number(cells[5], "Symbol Rate"),
+            symbol_rate_ksym=cell_number(cells[5], "Symbol Rate"),
         )
         for cells in _rows(body, 7)
     ]
@@ -197,7 +178,7 @@ def _us_ofdm(body: str) -> list[Channel]:
                 channel_id=_channel_id(cells[0], "channel number"),
                 frequency_hz=_hz(cells[first], "First Active Subcarrier"),
                 frequency_end_hz=_hz(cells[last], "Last Active Subcarrier"),
-                power_dbmv=_number(cells[-1], "Tx Power"),
+                power_dbmv=cell_number(cells[-1], "Tx Power"),
             )
         )
     return channels
@@ -233,7 +214,7 @@ def parse_status(text: str) -> StatusPage:
     if _HEADINGS[3] in sections:
         upstream += _us_ofdm(sections[_HEADINGS[3]])
 
-    labels = {label.lower(): _clean(value) for label, value in _LABEL.findall(text)}
+    labels = {label.lower(): cell_text(value) for label, value in _LABEL.findall(text)}
     docsis = _DOCSIS.search(labels.get("hardware info", ""))
     return StatusPage(
         downstream=tuple(downstream),
@@ -250,9 +231,9 @@ def parse_versions(text: str) -> Versions:
     Raises:
         ValueError: the page names neither (for example the login page).
     """
-    lines = {key: _clean(value) for key, value in _SYSTEM_LINE.findall(text)}
+    lines = {key: cell_text(value) for key, value in _SYSTEM_LINE.findall(text)}
     name = _FIRMWARE_NAME.search(text)
-    firmware = lines.get("SW_REV") or (_clean(name.group(1)) if name else None) or None
+    firmware = lines.get("SW_REV") or (cell_text(name.group(1)) if name else None) or None
     model = lines.get("MODEL") or None
     if firmware is None and model is None:
         raise ValueError("no SW_REV, MODEL or firmware name: not the CM3500 version page")

@@ -23,10 +23,10 @@ measurement and would collide on ID 0.
 from __future__ import annotations
 
 from dataclasses import dataclass
-import math
 import re
 
 from ..model import Channel, DeviceInfo, Direction, Family, normalize_modulation
+from .cells import cell_number, cell_text
 
 MANUFACTURER = "Arris"
 DEFAULT_MODEL = "CM8200A"
@@ -36,8 +36,6 @@ _TOKEN = re.compile(r"[A-Za-z0-9]{1,64}")
 _TABLE = re.compile(r"<table[^>]*>(.*?)</table>", re.I | re.S)
 _ROW_END = re.compile(r"</tr\s*>", re.I)
 _CELL = re.compile(r"<t([dh])(?:\s[^>]*)?>(.*?)(?=</t[dh]\s*>|<t[dh][\s>]|$)", re.I | re.S)
-_TAG = re.compile(r"<[^>]*>")
-_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
 _MODEL = re.compile(r'id=["\']?thisModelNumberIs["\']?[^>]*>\s*([^<]*?)\s*<', re.I)
 _DS_TITLE = "downstream bonded channels"
 _US_TITLE = "upstream bonded channels"
@@ -55,26 +53,9 @@ class StatusPage:
     model: str | None
 
 
-def _clean(cell: str) -> str:
-    return " ".join(_TAG.sub(" ", cell).replace("&nbsp;", " ").split())
-
-
-def _number(text: str, what: str) -> float | None:
-    """Return the first number of a cell ("4.9 dBmV" -> 4.9); None for an empty cell."""
-    match = _NUMBER.search(text)
-    if match is None:
-        if text.strip("- ").lower() in ("", "n/a", "na"):
-            return None
-        raise ValueError(f"{what} is not a number: {text!r}")
-    value = float(match.group())
-    if not math.isfinite(value):  # pragma: no cover - the pattern only matches finite numbers
-        raise ValueError(f"{what} is not a finite number: {text!r}")
-    return value
-
-
 def _hz(text: str, what: str) -> int | None:
     """Return a frequency in Hz; a number with "MHz" (or a small bare number) is MHz."""
-    value = _number(text, what)
+    value = cell_number(text, what)
     if not value:
         return None
     if "mhz" in text.lower() or value < 10_000:
@@ -86,7 +67,7 @@ def _rows(table: str) -> list[list[str]]:
     """Return the rows of a table as lists of cell texts, without empty rows."""
     rows = []
     for chunk in _ROW_END.split(table):
-        cells = [_clean(body) for _kind, body in _CELL.findall(chunk)]
+        cells = [cell_text(body) for _kind, body in _CELL.findall(chunk)]
         if cells:
             rows.append(cells)
     return rows
@@ -136,7 +117,7 @@ def _locked(text: str) -> bool | None:
 
 
 def _channel_id(row: _Row) -> int | None:
-    value = _number(row.text("channel id", "channel"), "Channel ID")
+    value = cell_number(row.text("channel id", "channel"), "Channel ID")
     if value is None:
         raise ValueError("a channel row has no channel ID")
     return int(value) or None
@@ -152,16 +133,16 @@ def _downstream(headers: dict[str, int], rows: list[list[str]]) -> list[Channel]
             continue  # an unused receiver ("Not Locked", ID 0)
         modulation = row.text("modulation")
         ofdm = modulation.lower() == "other" or "ofdm" in modulation.lower()
-        corrected = _number(row.text("corrected", "correctables"), "Corrected")
-        uncorrected = _number(row.text("uncorrectables", "uncorrected"), "Uncorrectables")
+        corrected = cell_number(row.text("corrected", "correctables"), "Corrected")
+        uncorrected = cell_number(row.text("uncorrectables", "uncorrected"), "Uncorrectables")
         channels.append(
             Channel(
                 direction=Direction.DOWNSTREAM,
                 family=Family.OFDM if ofdm else Family.SC_QAM,
                 channel_id=channel_id,
                 frequency_hz=_hz(row.text("frequency"), "Frequency"),
-                power_dbmv=_number(row.text("power"), "Power"),
-                snr_db=_number(row.text("snr/mer", "snr", "mer"), "SNR"),
+                power_dbmv=cell_number(row.text("power"), "Power"),
+                snr_db=cell_number(row.text("snr/mer", "snr", "mer"), "SNR"),
                 modulation=None if ofdm else normalize_modulation(modulation),
                 corrected=None if corrected is None else int(corrected),
                 uncorrected=None if uncorrected is None else int(uncorrected),
@@ -177,8 +158,8 @@ def _symbol_rate(row: _Row, ofdma: bool) -> float | None:
         return None
     rate = row.text("symbol rate", "symb. rate")
     if rate:
-        return _number(rate, "Symbol Rate")
-    width = _number(row.text("width", "channel width"), "Width")
+        return cell_number(rate, "Symbol Rate")
+    width = cell_number(row.text("width", "channel width"), "Width")
     if not width:
         return None
     hz = width * _MHZ if width < 1_000 else width
@@ -199,7 +180,7 @@ def _upstream(headers: dict[str, int], rows: list[list[str]]) -> list[Channel]:
                 family=Family.OFDMA if ofdma else Family.SC_QAM,
                 channel_id=channel_id,
                 frequency_hz=_hz(row.text("frequency"), "Frequency"),
-                power_dbmv=_number(row.text("power"), "Power"),
+                power_dbmv=cell_number(row.text("power"), "Power"),
                 symbol_rate_ksym=_symbol_rate(row, ofdma),
                 locked=_locked(row.text("lock status")),
             )

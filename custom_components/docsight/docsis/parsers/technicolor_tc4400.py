@@ -47,12 +47,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-import html
-import math
 import re
 from statistics import fmean
 
 from ..model import Channel, DeviceInfo, Direction, Family, normalize_modulation
+from .cells import cell_number, cell_text
 
 MANUFACTURER = "Technicolor"
 DEFAULT_MODEL = "TC4400"
@@ -425,21 +424,15 @@ def parse_snmp(values: SnmpValues) -> TC4400Status:
 _TABLE = re.compile(r"<table\b[^>]*>(.*?)</table>", re.I | re.S)
 _ROW = re.compile(r"<tr\b[^>]*>(.*?)</tr>", re.I | re.S)
 _CELL = re.compile(r"<t([hd])\b[^>]*>(.*?)</t[hd]>", re.I | re.S)
-_TAG = re.compile(r"<[^>]*>")
-_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
 _UPTIME = re.compile(
     r"(?:(\d+)\s*d(?:ays?)?)?\W*(\d+)\s*h\w*\W*(\d+)\s*m\w*\W*(?:(\d+)\s*s)?", re.I
 )
 
 
-def _clean(cell: str) -> str:
-    return " ".join(html.unescape(_TAG.sub(" ", cell)).split())
-
-
 def _tables(text: str) -> list[list[list[str]]]:
     """Return every table as rows of cleaned cell texts."""
     return [
-        [[_clean(cell) for _kind, cell in _CELL.findall(row)] for row in _ROW.findall(body)]
+        [[cell_text(cell) for _kind, cell in _CELL.findall(row)] for row in _ROW.findall(body)]
         for body in _TABLE.findall(text)
     ]
 
@@ -482,20 +475,8 @@ def _channel_table(rows: list[list[str]]) -> tuple[dict[str, int], list[list[str
     return None
 
 
-def _web_number(text: str, what: str) -> float | None:
-    match = _NUMBER.search(text)
-    if match is None:
-        if text.strip(" -").lower() in ("", "n/a", "na"):
-            return None
-        raise ValueError(f"{what} is not a number: {text!r}")
-    value = float(match.group())
-    if not math.isfinite(value):  # pragma: no cover - the pattern only matches finite numbers
-        raise ValueError(f"{what} is not finite: {text!r}")
-    return value
-
-
 def _web_hz(text: str, what: str) -> int | None:
-    value = _web_number(text, what)
+    value = cell_number(text, what)
     if value is None:
         return None
     lowered = text.lower()
@@ -523,7 +504,7 @@ def _web_channels(
         lock = cell(row, "lock").lower()
         if "lock" in columns and (not lock.startswith("locked")):
             continue  # "Not Locked" rows are dropped, as the modem's own page does
-        channel_id = _web_number(cell(row, "channel_id"), "channel id")
+        channel_id = cell_number(cell(row, "channel_id"), "channel id")
         if channel_id is None:
             raise ValueError(f"a {direction} channel row has no channel id")
         kind = cell(row, "type").upper()
@@ -539,10 +520,10 @@ def _web_channels(
             frequency, end = frequency - channel_width // 2, frequency + channel_width // 2
         modulation = None if block else normalize_modulation(cell(row, "modulation") or None)
         corrected = (
-            _web_number(cell(row, "corrected"), "corrected") if "corrected" in columns else None
+            cell_number(cell(row, "corrected"), "corrected") if "corrected" in columns else None
         )
         uncorrected = (
-            _web_number(cell(row, "uncorrected"), "uncorrectable")
+            cell_number(cell(row, "uncorrected"), "uncorrectable")
             if "uncorrected" in columns
             else None
         )
@@ -553,8 +534,8 @@ def _web_channels(
                 channel_id=int(channel_id),
                 frequency_hz=frequency,
                 frequency_end_hz=end,
-                power_dbmv=_web_number(cell(row, "power"), "power"),
-                snr_db=_web_number(cell(row, "snr"), "SNR") if "snr" in columns else None,
+                power_dbmv=cell_number(cell(row, "power"), "power"),
+                snr_db=cell_number(cell(row, "snr"), "SNR") if "snr" in columns else None,
                 modulation=modulation,
                 corrected=None if corrected is None else int(corrected),
                 uncorrected=None if uncorrected is None else int(uncorrected),

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import re
 
 from ..model import Channel, DeviceInfo, Direction, Family, normalize_modulation
-from .cells import cell_number, cell_text
+from .cells import cell_number, cell_text, uptime_seconds
 
 MANUFACTURER = "Arris"
 DEFAULT_MODEL = "CM3500B"
@@ -186,13 +186,7 @@ def _us_ofdm(body: str) -> list[Channel]:
 
 def parse_uptime(value: str | None) -> int | None:
     """Turn "58 d:  1 h: 30 m" into seconds; None when absent or unreadable."""
-    if not value:
-        return None
-    match = _UPTIME.search(value)
-    if match is None:
-        return None
-    days, hours, minutes, seconds = (int(group or 0) for group in match.groups())
-    return days * 86400 + hours * 3600 + minutes * 60 + seconds
+    return uptime_seconds(_UPTIME, value)
 
 
 def parse_status(text: str) -> StatusPage:

@@ -41,6 +41,7 @@ import re
 from typing import Literal
 
 from ..model import Channel, DeviceInfo, Direction, Family, normalize_modulation
+from .cells import uptime_seconds
 
 MANUFACTURER = "Arris"
 DEFAULT_MODEL = "SURFboard"
@@ -289,13 +290,7 @@ class HnapStatus:
 
 def parse_uptime(value: str | None) -> int | None:
     """Turn "47 days 21h:15m:38s" into seconds; None when absent or unreadable."""
-    if not value:
-        return None
-    match = _UPTIME.search(value)
-    if match is None:
-        return None
-    days, hours, minutes, seconds = (int(group or 0) for group in match.groups())
-    return days * 86400 + hours * 3600 + minutes * 60 + seconds
+    return uptime_seconds(_UPTIME, value)
 
 
 def _text(fields: Mapping[str, object], *keys: str) -> str | None:

@@ -24,6 +24,7 @@ import re
 from xml.etree import ElementTree as ET
 
 from ..model import Channel, DeviceInfo, Direction, Family, normalize_modulation
+from .cells import uptime_seconds
 
 MANUFACTURER = "Compal"
 DEFAULT_MODEL = "CH7465"
@@ -206,13 +207,7 @@ def parse_global_settings(text: str | bytes) -> GlobalSettings:
 
 def parse_uptime(value: str | None) -> int | None:
     """Turn "27day(s)7h:16m:51s" into seconds; None when absent or unreadable."""
-    if not value:
-        return None
-    match = _UPTIME.match(value)
-    if match is None:
-        return None
-    days, hours, minutes, seconds = (int(group or 0) for group in match.groups())
-    return days * 86400 + hours * 3600 + minutes * 60 + seconds
+    return uptime_seconds(_UPTIME, value)
 
 
 def parse_docsis_version(value: str | None) -> str | None:

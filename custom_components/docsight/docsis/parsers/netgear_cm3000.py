@@ -46,6 +46,7 @@ import math
 import re
 
 from ..model import Channel, DeviceInfo, Direction, Family, normalize_modulation
+from .cells import uptime_seconds
 
 MANUFACTURER = "Netgear"
 DEFAULT_MODEL = "CM3000"
@@ -255,13 +256,7 @@ def parse_upstream_ofdma(page: str) -> tuple[Channel, ...]:
 
 def parse_uptime(value: str | None) -> int | None:
     """Turn "23 days 09:26:24" into seconds; None when absent or unreadable."""
-    if not value:
-        return None
-    match = _UPTIME.match(value)
-    if match is None:
-        return None
-    days, hours, minutes, seconds = (int(group or 0) for group in match.groups())
-    return days * 86400 + hours * 3600 + minutes * 60 + seconds
+    return uptime_seconds(_UPTIME, value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,7 +51,7 @@ import re
 from statistics import fmean
 
 from ..model import Channel, DeviceInfo, Direction, Family, normalize_modulation
-from .cells import cell_number, cell_text
+from .cells import cell_number, cell_text, uptime_seconds
 
 MANUFACTURER = "Technicolor"
 DEFAULT_MODEL = "TC4400"
@@ -576,13 +576,7 @@ def is_status_page(text: str) -> bool:
 
 def parse_uptime(text: str | None) -> int | None:
     """Turn "12 days 03h:04m:05s" (and similar) into seconds; None if unreadable."""
-    if not text:
-        return None
-    match = _UPTIME.search(text)
-    if match is None:
-        return None
-    days, hours, minutes, seconds = (int(group or 0) for group in match.groups())
-    return days * 86400 + hours * 3600 + minutes * 60 + seconds
+    return uptime_seconds(_UPTIME, text)
 
 
 def parse_software_info(text: str) -> DeviceInfo:

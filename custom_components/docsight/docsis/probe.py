@@ -51,10 +51,10 @@ import re
 import aiohttp
 
 from .drivers.arris_cm3500 import LOGIN_PATH as CM3500_LOGIN
-from .drivers.arris_cm8200 import legacy_tls_context
 from .drivers.base import ModemConnectionError
 from .drivers.compal import GETTER, TOKEN_COOKIE
 from .drivers.fritzbox import LOGIN_PATH as FRITZ_LOGIN_PATH
+from .drivers.session import legacy_tls_context
 from .drivers.ultrahub7 import CONFIG_DETAILS as HUB_DETAILS
 from .drivers.vodafone_station import CGA_MENU
 from .parsers.arris_cm8200 import model_from_page

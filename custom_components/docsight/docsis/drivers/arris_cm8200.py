@@ -25,14 +25,12 @@ Transport only: the page is parsed by :mod:`..parsers.arris_cm8200`.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime
 import logging
 import ssl
 import time
 from typing import ClassVar
-
-import aiohttp
 
 from ..model import Reading
 from ..parsers.arris_cm8200 import (
@@ -50,7 +48,7 @@ from .base import (
     ModemConnectionError,
     UnsupportedModemError,
 )
-from .session import REQUEST_TIMEOUT, SingleSessionModem
+from .session import REQUEST_TIMEOUT, SingleSessionModem, legacy_tls_context
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -62,77 +60,15 @@ LOCK_PATH = "/Admin_Login_Lock.txt"
 LOCKOUT_SECONDS = 300.0
 
 
-def legacy_tls_context(security_level: int) -> ssl.SSLContext:
-    """Return a client TLS context for modems with self-signed certificates and old ciphers.
+class ArrisCM8200Modem(SingleSessionModem):
+    """Arris CM8200A over its HTTPS web interface, reusing its session token.
 
-    Verification is off because the modem has only its own self-signed
-    certificate (which names no host); the context is used for this modem's
-    requests only, never for the shared session.  Building it loads no
-    certificates, so it is cheap and does no file I/O.
-    """
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    context.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
-    context.set_ciphers(f"DEFAULT:@SECLEVEL={security_level}")
-    context.options |= ssl.OP_LEGACY_SERVER_CONNECT
-    return context
-
-
-class LegacyTlsModem(SingleSessionModem):
-    """A single-session modem reached over legacy TLS that it signs itself.
-
-    The transport of :class:`SingleSessionModem` (own cookies, no redirects,
-    HTTP 429 as a lockout), with this driver's TLS context on every request
-    and the HTTP status left for the caller to judge.
+    It signs its own certificate and speaks old TLS: its requests (only
+    those) use a legacy context; the HTTP status is judged here.
     """
 
-    tls_context: ClassVar[ssl.SSLContext]
-
-    async def _send(
-        self,
-        method: str,
-        path: str,
-        *,
-        data: str | Mapping[str, str] | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> tuple[int, bytes]:
-        """Send one request with the session's cookies; return the status and body."""
-        session = self.config.session
-        if session is None:
-            raise ModemConnectionError("no HTTP session")
-        all_headers = {**self.base_headers, **(headers or {})}
-        if self._cookies and "Cookie" not in all_headers:
-            all_headers["Cookie"] = "; ".join(
-                f"{name}={value}" for name, value in self._cookies.items()
-            )
-        try:
-            async with session.request(
-                method,
-                f"{self._base}{path}",
-                data=data,
-                headers=all_headers,
-                timeout=self._timeout,
-                allow_redirects=False,
-                ssl=self.tls_context,
-            ) as response:
-                body = await response.read()
-                for name, morsel in response.cookies.items():
-                    self._cookies[name] = morsel.value
-                status = response.status
-        except (aiohttp.ClientError, TimeoutError) as err:
-            raise ModemConnectionError(
-                f"{path.split('?', maxsplit=1)[0]}: {str(err) or type(err).__name__}"
-            ) from err
-        if status == 429:
-            raise self._locked(f"the {self.device_noun} refuses requests (HTTP 429)", None)
-        return status, body
-
-
-class ArrisCM8200Modem(LegacyTlsModem):
-    """Arris CM8200A over its HTTPS web interface, reusing its session token."""
-
-    tls_context: ClassVar[ssl.SSLContext] = legacy_tls_context(0)
+    tls_context: ClassVar[ssl.SSLContext | bool] = legacy_tls_context(0)
+    send_referer: ClassVar[bool] = False
 
     def __init__(
         self,

@@ -69,7 +69,6 @@ from ..parsers.arris_surfboard import (
     soap_action,
     status_actions,
 )
-from .arris_cm8200 import LegacyTlsModem, legacy_tls_context
 from .base import (
     DriverConfig,
     ModemAuthError,
@@ -77,7 +76,7 @@ from .base import (
     ModemParseError,
     UnsupportedModemError,
 )
-from .session import REQUEST_TIMEOUT, read_json
+from .session import REQUEST_TIMEOUT, SingleSessionModem, legacy_tls_context, read_json
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -108,10 +107,15 @@ def _milliseconds() -> int:
     return time.time_ns() // 1_000_000
 
 
-class ArrisSurfboardModem(LegacyTlsModem):
-    """Arris SURFboard S33/S34/SB8200 over HNAP, or its status page where HNAP is missing."""
+class ArrisSurfboardModem(SingleSessionModem):
+    """Arris SURFboard S33/S34/SB8200 over HNAP, or its status page where HNAP is missing.
 
-    tls_context: ClassVar[ssl.SSLContext] = legacy_tls_context(1)
+    Self-signed certificate over old TLS: its requests (only those) use a
+    legacy context; the HTTP status is judged here.
+    """
+
+    tls_context: ClassVar[ssl.SSLContext | bool] = legacy_tls_context(1)
+    send_referer: ClassVar[bool] = False
 
     def __init__(
         self,

@@ -10,8 +10,9 @@ after every poll so that the user can still use the modem's web page.
 Their web apps also share a transport: the driver keeps the session cookies
 itself (the shared session's cookie jar ignores cookies of IP-address
 hosts), never follows redirects (a redirect is how a lost session shows),
-and treats HTTP 429 as a lockout.  Subclasses provide the poll, the logout
-and the headers their web app sends.
+and treats HTTP 429 as a lockout.  Subclasses provide the poll, the logout,
+the headers their web app sends and, for modems that sign their own
+certificate over old TLS (the Arris ones), a TLS context of their own.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from abc import abstractmethod
 import asyncio
 from collections.abc import Callable, Mapping
 import json
+import ssl
 import time
 from typing import TYPE_CHECKING, Any, ClassVar
 import weakref
@@ -64,6 +66,12 @@ class SingleSessionModem(ModemDriver):
     device_noun: ClassVar[str] = "modem"
     # Headers the modem's web app sends with every request.
     base_headers: ClassVar[Mapping[str, str]] = {}
+    # Whether requests name the start page as their referrer (the Vodafone
+    # web apps check it; the Arris ones do not send one).
+    send_referer: ClassVar[bool] = True
+    # TLS for this driver's requests only, never for the shared session:
+    # True verifies as usual; see legacy_tls_context for self-signing modems.
+    tls_context: ClassVar[ssl.SSLContext | bool] = True
 
     def __init__(
         self,
@@ -144,22 +152,29 @@ class SingleSessionModem(ModemDriver):
         except ValueError as err:
             raise ModemParseError(str(err)) from err
 
-    async def _request(
+    async def _send(
         self,
         method: str,
         path: str,
         *,
-        data: Mapping[str, str] | None = None,
+        data: str | Mapping[str, str] | None = None,
         json_body: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         params: Mapping[str, str] | None = None,
     ) -> tuple[int, bytes]:
-        """Send one request with the session's cookies; return the status and body."""
+        """Send one request with the session's cookies; return the status and body.
+
+        A ``Cookie`` header the caller gives is sent as it is.  Only HTTP 429
+        is judged here (a lockout); every other status is the caller's.
+        """
         session = self.config.session
         if session is None:
             raise ModemConnectionError("no HTTP session")
-        all_headers = {**self.base_headers, "Referer": f"{self._base}/", **(headers or {})}
-        if self._cookies:
+        all_headers = {**self.base_headers}
+        if self.send_referer:
+            all_headers["Referer"] = f"{self._base}/"
+        all_headers.update(headers or {})
+        if self._cookies and "Cookie" not in all_headers:
             all_headers["Cookie"] = "; ".join(
                 f"{name}={value}" for name, value in self._cookies.items()
             )
@@ -173,18 +188,59 @@ class SingleSessionModem(ModemDriver):
                 params=params,
                 timeout=self._timeout,
                 allow_redirects=False,
+                ssl=self.tls_context,
             ) as response:
                 body = await response.read()
                 for name, morsel in response.cookies.items():
                     self._cookies[name] = morsel.value
                 status = response.status
         except (aiohttp.ClientError, TimeoutError) as err:
-            raise ModemConnectionError(f"{path}: {err or type(err).__name__}") from err
+            # Without the query: some logins carry the credentials there.
+            raise ModemConnectionError(
+                f"{_without_query(path)}: {str(err) or type(err).__name__}"
+            ) from err
         if status == 429:
             raise self._locked(f"the {self.device_noun} refuses requests (HTTP 429)", None)
-        if status >= 500:
-            raise ModemConnectionError(f"{path}: HTTP {status}")
         return status, body
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        data: Mapping[str, str] | None = None,
+        json_body: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> tuple[int, bytes]:
+        """Like :meth:`_send`, with a server error (5xx) raised as a connection error."""
+        status, body = await self._send(
+            method, path, data=data, json_body=json_body, headers=headers, params=params
+        )
+        if status >= 500:
+            raise ModemConnectionError(f"{_without_query(path)}: HTTP {status}")
+        return status, body
+
+
+def _without_query(path: str) -> str:
+    return path.split("?", maxsplit=1)[0]
+
+
+def legacy_tls_context(security_level: int) -> ssl.SSLContext:
+    """Return a client TLS context for modems with self-signed certificates and old ciphers.
+
+    Verification is off because the modem has only its own self-signed
+    certificate (which names no host); the context is used for this modem's
+    requests only, never for the shared session.  Building it loads no
+    certificates, so it is cheap and does no file I/O.
+    """
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    context.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
+    context.set_ciphers(f"DEFAULT:@SECLEVEL={security_level}")
+    context.options |= ssl.OP_LEGACY_SERVER_CONNECT
+    return context
 
 
 def read_json(body: bytes) -> object:
